@@ -1,0 +1,413 @@
+/*
+ * workq.h - a bounded, closable work queue for threaded C programs.
+ *
+ * Copyright (c) 2026 the workq authors.  MIT licensed: see COPYING.
+ *
+ * Overview
+ *
+ * A workq_t is a bounded FIFO of void * items shared by any number of
+ * producer and consumer threads.  Producers put, consumers get, and when
+ * the work is over somebody closes the queue.  Closing never loses work:
+ * consumers still receive every item the queue accepted, and only then are
+ * told WORKQ_CLOSED, together with the done sentinel WORKQ_DONE, which
+ * sits behind the last item and is seen by every consumer, forever.  That
+ * lets every thread stop and be joined without counting poison pills.
+ *
+ * A typical usage pattern is:
+ *
+ *	workq_t *q;
+ *	void *item;
+ *
+ *	if (workq_create(&q, 64) != 0)
+ *		abort();
+ *	// producers:  workq_put(q, job);   ...   workq_close(q);
+ *	// consumers:
+ *	while (workq_get(q, &item) == 0) {
+ *		run(item);
+ *		workq_task_done(q);
+ *	}
+ *	// item == WORKQ_DONE here: the queue is closed and drained.
+ *	// once every thread has been joined:  workq_destroy(q);
+ *
+ * Conventions.  Every function returning int returns 0 on success or a
+ * positive errno value, as pthreads does; none sets errno or aborts on bad
+ * input.  Argument errors (EINVAL) come first and change nothing, then
+ * WORKQ_CLOSED, then the "would wait" codes (EAGAIN for try_, ETIMEDOUT
+ * for timed_).  Timeouts are relative intervals measured on
+ * CLOCK_MONOTONIC; NULL means "wait forever" and a zero interval never
+ * waits.  The queue stores items and never dereferences or frees them.
+ *
+ * This header is self-contained and compiles as C99 and as C++.
+ */
+#ifndef WORKQ_H
+#define WORKQ_H
+
+#include <stddef.h>
+#include <errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WORKQ_VERSION_MAJOR 0
+#define WORKQ_VERSION_MINOR 1
+#define WORKQ_VERSION_PATCH 0
+#define WORKQ_VERSION_STRING "0.1.0"
+/* 0xMMmmpp, for compile-time comparisons. */
+#define WORKQ_VERSION_HEX                                                      \
+	((WORKQ_VERSION_MAJOR << 16) | (WORKQ_VERSION_MINOR << 8) |            \
+	 WORKQ_VERSION_PATCH)
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define WORKQ_API __attribute__((visibility("default")))
+#define WORKQ_NODISCARD __attribute__((warn_unused_result))
+#else
+#define WORKQ_API
+#define WORKQ_NODISCARD
+#endif
+
+/* Declared here so that the header needs no POSIX feature macros. */
+struct timespec;
+
+/* An opaque bounded FIFO of void * items. */
+typedef struct workq workq_t;
+
+/* An opaque set of worker threads consuming one workq_t. */
+typedef struct workq_pool workq_pool_t;
+
+/*
+ * Callback for worker pools (called once per item) and for workq_discard()
+ * (called once per discarded item).  `item` is the queued pointer, now
+ * owned by the callback; `arg` is what the caller passed along with `fn`.
+ */
+typedef void workq_item_fn(void *item, void *arg);
+
+/*
+ * The done sentinel's storage.  Use WORKQ_DONE, never this object: only
+ * its address matters, and nothing ever reads or writes it.
+ */
+extern WORKQ_API char workq_done_sentinel;
+
+/*
+ * WORKQ_DONE: the done sentinel.  A void * distinct from NULL and from
+ * every pointer a program can obtain to an object of its own.  Consumers
+ * receive it (with WORKQ_CLOSED) once a closed queue is drained; putting
+ * it is the same as workq_close().
+ */
+#define WORKQ_DONE ((void *)&workq_done_sentinel)
+
+/* Return code: the queue is closed. */
+#define WORKQ_CLOSED EPIPE
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Creates an empty, open queue holding at most `capacity` items, and
+ * stores it in *qp.  This is the only call that allocates memory.
+ * Never blocks.  Thread-safe (touches no shared state).
+ *
+ * Returns 0 on success; *qp is written only then.
+ * Returns EINVAL if qp is NULL, capacity is 0, or capacity exceeds
+ *   PTRDIFF_MAX / sizeof(void *) - 1.
+ * Returns ENOMEM if the memory cannot be allocated.
+ * Returns EAGAIN (or another pthread init error) if the mutex or a
+ *   condition variable cannot be initialised.
+ *
+ * Ownership: the caller owns the new queue; pair with workq_destroy().
+ * Since: 0.1
+ */
+WORKQ_API WORKQ_NODISCARD int workq_create(workq_t **qp, size_t capacity);
+
+/*
+ * Frees the queue.  Items still queued are not touched: call
+ * workq_discard() first if they own memory.  Never blocks.
+ *
+ * Precondition: no thread may call any function on q after destroy
+ * returned 0.  Destroy refuses while it can see the queue in use.
+ *
+ * Returns 0 on success: q is freed.
+ * Returns EINVAL if q is NULL.
+ * Returns EBUSY, and frees nothing, while a thread is inside workq_put,
+ *   workq_timed_put, workq_put_many, workq_get, workq_timed_get,
+ *   workq_get_many, workq_join or workq_discard on q, or while a pool
+ *   started on q has not been through a workq_pool_join that returned 0.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_destroy(workq_t *q);
+
+/* ------------------------------------------------------------------ */
+/* Putting                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Appends `item` to the queue, waiting while the queue is full.  Any
+ * pointer is a valid item, NULL included; putting WORKQ_DONE closes the
+ * queue instead (see workq_close) and returns 0 without waiting, even on
+ * a queue already closed.
+ *
+ * Blocks while the queue is full and open; a cancellation point there.
+ * Safe to call from any number of threads at once, concurrently with
+ * every other call but workq_destroy.
+ *
+ * Returns 0 when the item was accepted: the queue now owns it until a
+ *   consumer takes it (or workq_discard hands it back).
+ * Returns WORKQ_CLOSED if the queue is closed (also when it closes while
+ *   this call waits): the item was not taken and is still the caller's.
+ * Returns EINVAL if q is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_put(workq_t *q, void *item);
+
+/*
+ * As workq_put(), but never waits.
+ *
+ * Returns 0 when accepted, WORKQ_CLOSED when closed, EAGAIN when the
+ *   queue is full (the item stays the caller's), EINVAL if q is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_try_put(workq_t *q, void *item);
+
+/*
+ * As workq_put(), but waits at most *timeout (a relative interval on
+ * CLOCK_MONOTONIC; NULL waits forever; zero never waits).
+ *
+ * Returns 0 when accepted, WORKQ_CLOSED when closed.
+ * Returns ETIMEDOUT if the queue stayed full for *timeout: never earlier
+ *   than *timeout after the call.  The item stays the caller's.
+ * Returns EINVAL if q is NULL or *timeout has tv_sec < 0 or tv_nsec
+ *   outside [0, 999999999]; this is checked before anything else.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_timed_put(workq_t *q, void *item,
+                              const struct timespec *timeout);
+
+/*
+ * Puts items[0..n) in order, filling slots as they free up: it does not
+ * wait for room for all n at once, so the items keep their order but may
+ * interleave with other producers' items.  Stores in *nput how many were
+ * put, on success and on every error (0 for argument errors).
+ *
+ * Blocks while the queue is full and items remain; a cancellation point
+ * there (items already put then stay queued).
+ *
+ * Returns 0 when all n were put (n == 0 included, on an open queue).
+ * Returns WORKQ_CLOSED if the queue is or becomes closed: *nput says how
+ *   many were put before; items[*nput..n) are still the caller's.
+ * Returns EINVAL if q or nput is NULL, items is NULL while n > 0, or any
+ *   of the n items is WORKQ_DONE (nothing is put).
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_put_many(workq_t *q, void *const *items, size_t n,
+                             size_t *nput);
+
+/* ------------------------------------------------------------------ */
+/* Getting                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Removes the oldest item and stores it in *itemp, waiting while the
+ * queue is empty and open.
+ *
+ * Blocks while the queue is empty and open; a cancellation point there.
+ * Safe from any number of threads, concurrently with every call but
+ * workq_destroy.
+ *
+ * Returns 0 with the item in *itemp: the caller now owns it, and should
+ *   call workq_task_done() when finished with it if anyone uses
+ *   workq_join().
+ * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, once the queue is
+ *   closed and every accepted item has been taken; from then on at once,
+ *   in every consumer, forever.
+ * Returns EINVAL if q or itemp is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_get(workq_t *q, void **itemp);
+
+/*
+ * As workq_get(), but never waits.
+ *
+ * Returns 0 with an item, WORKQ_CLOSED (and WORKQ_DONE) when closed and
+ *   drained, EAGAIN when empty and open (*itemp untouched), EINVAL if q
+ *   or itemp is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_try_get(workq_t *q, void **itemp);
+
+/*
+ * As workq_get(), but waits at most *timeout (relative, CLOCK_MONOTONIC;
+ * NULL waits forever; zero never waits).
+ *
+ * Returns 0 with an item, WORKQ_CLOSED (and WORKQ_DONE) when closed and
+ *   drained, ETIMEDOUT if the queue stayed empty and open for *timeout
+ *   (never earlier; *itemp untouched).
+ * Returns EINVAL if q or itemp is NULL or *timeout is invalid (checked
+ *   first).
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_timed_get(workq_t *q, void **itemp,
+                              const struct timespec *timeout);
+
+/*
+ * Waits until at least one item is queued, then takes as many as are
+ * queued, up to max, oldest first, into items[0..*ngot), without waiting
+ * further.
+ *
+ * Blocks while the queue is empty and open; a cancellation point there.
+ *
+ * Returns 0 with *ngot >= 1 items now owned by the caller.
+ * Returns WORKQ_CLOSED with *ngot == 0 once closed and drained.
+ * Returns EINVAL if q, items or ngot is NULL, or max is 0 (*ngot is set
+ *   to 0 when ngot is not NULL).
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_get_many(workq_t *q, void **items, size_t max,
+                             size_t *ngot);
+
+/* ------------------------------------------------------------------ */
+/* Closing                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Closes the queue for business.  Idempotent.  Afterwards every put
+ * variant returns WORKQ_CLOSED without taking its item, consumers still
+ * receive every item accepted before, and then every get variant returns
+ * WORKQ_CLOSED with WORKQ_DONE.  Wakes every blocked producer and
+ * consumer.  Never waits (the sentinel needs no free slot) and never
+ * fails on a valid queue.
+ *
+ * Returns 0, or EINVAL if q is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_close(workq_t *q);
+
+/*
+ * Closes the queue, then removes every queued item and calls
+ * fn(item, arg) for each, oldest first, with no lock of the queue held.
+ * fn may be NULL (the items are dropped); it may call any workq function
+ * on q except workq_destroy.  Discarded items count as finished for
+ * workq_join() as soon as they are removed.  Each accepted item is taken
+ * by a consumer or handed to fn, exactly once.  When discard returns the
+ * queue is closed and empty.
+ *
+ * Does not wait for other threads; runs fn in the calling thread.
+ *
+ * Returns 0, or EINVAL if q is NULL.
+ * Ownership: each item passed to fn is fn's.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_discard(workq_t *q, workq_item_fn *fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Completion tracking                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Marks one accepted item as finished (as Python's Queue.task_done).
+ * Every accepted item is unfinished until a consumer calls this, or until
+ * workq_discard removes it.  Never blocks.
+ *
+ * Returns 0, ERANGE if no item is unfinished (nothing changes), or
+ * EINVAL if q is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_task_done(workq_t *q);
+
+/*
+ * Waits until no accepted item is unfinished; returns at once when none
+ * is.  Closing the queue does not end the wait by itself; discarding
+ * does, as it finishes every queued item.
+ *
+ * Blocks; a cancellation point while waiting.
+ *
+ * Returns 0, or EINVAL if q is NULL.
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_join(workq_t *q);
+
+/* ------------------------------------------------------------------ */
+/* Inspection                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The number of items queued now (the sentinel not counted); 0 for NULL.
+ * A snapshot: other threads may change it at once.  Since: 0.1
+ */
+WORKQ_API size_t workq_size(const workq_t *q);
+
+/* The capacity given to workq_create(); 0 for NULL.  Since: 0.1 */
+WORKQ_API size_t workq_capacity(const workq_t *q);
+
+/* 1 once the queue is closed, else 0 (also for NULL).  Since: 0.1 */
+WORKQ_API int workq_is_closed(const workq_t *q);
+
+/* The library's version, e.g. "0.1.0"; matches the headers it was built
+ * with, which may differ from the headers a program was compiled with.
+ * Since: 0.1 */
+WORKQ_API const char *workq_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Worker pool                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Starts nthreads worker threads on q.  Each loops: workq_get(), then
+ * fn(item, arg), then workq_task_done(); when it receives the done
+ * sentinel it re-posts it for the others and exits.  So the pool stops
+ * once q is closed (workq_close, or putting WORKQ_DONE) and drained.
+ * The threads are named "workq-0", "workq-1", ... where the system
+ * supports it, and run with every signal blocked so that signals reach
+ * the program's own threads.  A pool may be started on a closed queue:
+ * its workers take what is left and exit.
+ *
+ * All or nothing: on failure no thread is left running, nothing leaks,
+ * and the queue is unchanged.
+ *
+ * Returns 0 with the pool in *poolp (written only on success).
+ * Returns EINVAL if poolp, q or fn is NULL, or nthreads is 0.
+ * Returns EAGAIN if a thread cannot be created.
+ * Returns ENOMEM if memory cannot be allocated.
+ *
+ * Ownership: the caller owns the pool; pair with workq_pool_join().  q
+ * must stay alive until then (workq_destroy refuses with EBUSY).
+ * Since: 0.1
+ */
+WORKQ_API WORKQ_NODISCARD int workq_pool_start(workq_pool_t **poolp,
+                                               workq_t *q, size_t nthreads,
+                                               workq_item_fn *fn, void *arg);
+
+/*
+ * Waits until every worker has exited (that is, until the queue has been
+ * closed and drained), joins every thread and frees the pool.
+ *
+ * Blocks; a cancellation point.  A cancelled pool_join may be called
+ * again.  Call it from one thread at a time.
+ *
+ * Returns 0 once the pool is freed.
+ * Returns EINVAL if pool is NULL.
+ * Returns EDEADLK, and changes nothing, when called from one of the
+ *   pool's own worker threads (it would wait for itself).
+ *
+ * Since: 0.1
+ */
+WORKQ_API int workq_pool_join(workq_pool_t *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WORKQ_H */

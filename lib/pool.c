@@ -1,0 +1,230 @@
+/*
+ * pool.c - a fixed set of worker threads draining one queue.
+ *
+ * A worker loops get -> fn -> task_done and leaves when it receives the
+ * done sentinel, re-posting it so that the next worker sees it too (with
+ * the sentinel kept as the queue's closed state the re-post is a no-op,
+ * but it is the protocol every consumer follows, so the pool follows it).
+ *
+ * Start is all or nothing.  Workers first wait at a gate until every
+ * thread exists; if one cannot be created, the gate says "abort" and the
+ * threads already started leave without touching the queue.  That way a
+ * failed start neither closes the user's queue nor takes items from it.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "workq-internal.h"
+
+enum gate { GATE_WAIT, GATE_RUN, GATE_ABORT };
+
+struct worker {
+	pthread_t tid;             /* (s) set by pool_start */
+	workq_pool_t *pool;        /* (c) */
+	size_t index;              /* (c) for the thread's name */
+};
+
+/*
+ * Locking: mu guards the (p) fields; it is never held while calling into
+ * the queue.  (c) fields are constant after workq_pool_start; (s) fields
+ * are written by workq_pool_start before the gate opens; (j) fields
+ * belong to the thread inside workq_pool_join (one at a time).
+ */
+struct workq_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t gate_cv;
+	enum gate gate;            /* (p) what waiting workers do next */
+	workq_t *q;                /* (c) */
+	workq_item_fn *fn;         /* (c) */
+	void *arg;                 /* (c) */
+	size_t nthreads;           /* (c) */
+	size_t joined;             /* (j) workers joined so far */
+	struct worker workers[];   /* (c) nthreads entries */
+};
+
+static void set_name(size_t index)
+{
+#ifdef HAVE_PTHREAD_SETNAME_NP_2
+	char name[16];          /* Linux's limit, terminator included */
+
+	snprintf(name, sizeof(name), "workq-%zu", index);
+	(void)pthread_setname_np(pthread_self(), name);   /* cosmetic */
+#else
+	(void)index;
+#endif
+}
+
+/* Waits for the gate to open.  Returns 1 to run, 0 to leave at once. */
+static int pass_gate(workq_pool_t *pool)
+{
+	enum gate g;
+
+	workq__lock(&pool->mu);
+	while (pool->gate == GATE_WAIT)
+		workq__wait(&pool->gate_cv, &pool->mu, NULL);
+	g = pool->gate;
+	workq__unlock(&pool->mu);
+	return g == GATE_RUN;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	workq_pool_t *pool = w->pool;
+	void *item;
+
+	set_name(w->index);
+	if (!pass_gate(pool))
+		return NULL;
+	while (workq_get(pool->q, &item) == 0) {
+		pool->fn(item, pool->arg);
+		(void)workq_task_done(pool->q);
+	}
+	/* item is WORKQ_DONE: pass it on to the other workers. */
+	(void)workq_put(pool->q, item);
+	return NULL;
+}
+
+static void open_gate(workq_pool_t *pool, enum gate g)
+{
+	workq__lock(&pool->mu);
+	pool->gate = g;
+	workq__broadcast(&pool->gate_cv);
+	workq__unlock(&pool->mu);
+}
+
+/* Joins workers[from..to).  A failure here means a bad thread id: a bug. */
+static void join_range(workq_pool_t *pool, size_t from, size_t to)
+{
+	size_t i;
+	int err;
+
+	for (i = from; i < to; i++) {
+		err = pthread_join(pool->workers[i].tid, NULL);
+		if (err != 0)
+			workq__die("pthread_join", err, __FILE__, __LINE__);
+		pool->joined = i + 1;
+	}
+}
+
+static void free_pool(workq_pool_t *pool)
+{
+	pthread_cond_destroy(&pool->gate_cv);
+	pthread_mutex_destroy(&pool->mu);
+	free(pool);
+}
+
+/*
+ * Allocates a pool with its lock and gate, no threads yet.  Returns 0 or
+ * ENOMEM (or the pthread init error).
+ */
+static int alloc_pool(workq_pool_t **poolp, size_t nthreads)
+{
+	workq_pool_t *pool;
+	int err;
+
+	if (nthreads > (SIZE_MAX - sizeof(*pool)) / sizeof(struct worker))
+		return ENOMEM;
+	pool = malloc(sizeof(*pool) + nthreads * sizeof(struct worker));
+	if (pool == NULL)
+		return ENOMEM;
+	err = pthread_mutex_init(&pool->mu, NULL);
+	if (err != 0)
+		goto fail_mu;
+	err = pthread_cond_init(&pool->gate_cv, NULL);
+	if (err != 0)
+		goto fail_cv;
+	*poolp = pool;
+	return 0;
+
+fail_cv:
+	pthread_mutex_destroy(&pool->mu);
+fail_mu:
+	free(pool);
+	return err;
+}
+
+/*
+ * Creates every worker with all signals blocked (they inherit the mask),
+ * so that signals are delivered to the program's own threads, which know
+ * what to do with them.  On failure, stops and joins those already made.
+ */
+static int spawn_workers(workq_pool_t *pool)
+{
+	sigset_t all, old;
+	size_t i;
+	int err = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < pool->nthreads; i++) {
+		struct worker *w = &pool->workers[i];
+
+		w->pool = pool;
+		w->index = i;
+		err = pthread_create(&w->tid, NULL, worker_main, w);
+		if (err != 0)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		open_gate(pool, GATE_ABORT);
+		join_range(pool, 0, i);
+		return err == ENOMEM ? ENOMEM : EAGAIN;
+	}
+	open_gate(pool, GATE_RUN);
+	return 0;
+}
+
+int workq_pool_start(workq_pool_t **poolp, workq_t *q, size_t nthreads,
+                     workq_item_fn *fn, void *arg)
+{
+	workq_pool_t *pool;
+	int err;
+
+	if (poolp == NULL || q == NULL || nthreads == 0 || fn == NULL)
+		return EINVAL;
+	err = alloc_pool(&pool, nthreads);
+	if (err != 0)
+		return err;
+	pool->gate = GATE_WAIT;
+	pool->q = q;
+	pool->fn = fn;
+	pool->arg = arg;
+	pool->nthreads = nthreads;
+	pool->joined = 0;
+	/* Attach before any thread can touch q, so that destroy refuses. */
+	workq__pool_attach(q);
+	err = spawn_workers(pool);
+	if (err != 0) {
+		workq__pool_detach(q);
+		free_pool(pool);
+		return err;
+	}
+	*poolp = pool;
+	return 0;
+}
+
+int workq_pool_join(workq_pool_t *pool)
+{
+	pthread_t self = pthread_self();
+	size_t i;
+
+	if (pool == NULL)
+		return EINVAL;
+	for (i = 0; i < pool->nthreads; i++)
+		if (pthread_equal(self, pool->workers[i].tid))
+			return EDEADLK;
+	/* pthread_join is a cancellation point; `joined` records progress,
+	 * so a cancelled join can be called again and resumes where it
+	 * stopped (a cancelled pthread_join leaves its target joinable). */
+	join_range(pool, pool->joined, pool->nthreads);
+	workq__pool_detach(pool->q);
+	free_pool(pool);
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * workq-internal.h - declarations shared by the files of lib/, never
+ * installed.  Names here start with workq__ so that the export regex
+ * ('^workq_[a-z]') keeps them out of the library's ABI.
+ */
+#ifndef WORKQ_INTERNAL_H
+#define WORKQ_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "workq.h"
+
+/*
+ * Lock, unlock, wait, signal and broadcast on a valid, initialised object
+ * can only fail through a bug in this library (or memory corruption), so
+ * they abort with the caller's position instead of returning an error
+ * that no caller could act on.  The macros only add __FILE__/__LINE__.
+ */
+void workq__lock_at(pthread_mutex_t *m, const char *file, int line);
+void workq__unlock_at(pthread_mutex_t *m, const char *file, int line);
+void workq__signal_at(pthread_cond_t *c, const char *file, int line);
+void workq__broadcast_at(pthread_cond_t *c, const char *file, int line);
+/* Returns 0 or ETIMEDOUT; deadline NULL waits without a limit. */
+int workq__wait_at(pthread_cond_t *c, pthread_mutex_t *m,
+                   const struct timespec *deadline, const char *file,
+                   int line);
+void workq__die(const char *what, int err, const char *file, int line);
+
+#define workq__lock(m) workq__lock_at((m), __FILE__, __LINE__)
+#define workq__unlock(m) workq__unlock_at((m), __FILE__, __LINE__)
+#define workq__signal(c) workq__signal_at((c), __FILE__, __LINE__)
+#define workq__broadcast(c) workq__broadcast_at((c), __FILE__, __LINE__)
+#define workq__wait(c, m, d) workq__wait_at((c), (m), (d), __FILE__, __LINE__)
+
+/*
+ * Initialises a condition variable whose timed waits are measured on the
+ * clock workq__deadline() uses (CLOCK_MONOTONIC where the system lets a
+ * condvar use it).  Returns 0 or the pthread error.
+ */
+int workq__cond_init(pthread_cond_t *c);
+
+/*
+ * Checks a relative timeout: EINVAL for a negative tv_sec or a tv_nsec
+ * outside [0, 999999999], else 0.  NULL is valid (no limit).
+ */
+int workq__check_timeout(const struct timespec *timeout);
+
+/* Turns a valid relative timeout into an absolute deadline for
+ * workq__wait(), on the condvars' clock. */
+void workq__deadline(const struct timespec *timeout, struct timespec *abs);
+
+/*
+ * Pools register with their queue so that workq_destroy() can refuse
+ * while one is attached.  Each takes and releases q's mutex.
+ */
+void workq__pool_attach(workq_t *q);
+void workq__pool_detach(workq_t *q);
+
+#endif /* WORKQ_INTERNAL_H */
