@@ -102,10 +102,10 @@ static void open_gate(workq_pool_t *pool, enum gate g)
 static void join_range(workq_pool_t *pool, size_t from, size_t to)
 {
 	size_t i;
-	int err;
 
 	for (i = from; i < to; i++) {
-		err = pthread_join(pool->workers[i].tid, NULL);
+		int err = pthread_join(pool->workers[i].tid, NULL);
+
 		if (err != 0)
 			workq__die("pthread_join", err, __FILE__, __LINE__);
 		pool->joined = i + 1;
