@@ -1,12 +1,10 @@
 /*
- * pushpull.c - one pusher and a few pullers sharing a workq_t.
- *
- * The asyncio program of the blog post "More asyncio queues", ported to
- * C with real threads.  The pusher puts the numbers 0..19, one every
- * 0.5 s, then the done sentinel.  Each puller prints what it got and
- * "works" on it for a random time.  A puller that gets the sentinel
- * re-posts it, as the Python program does, and returns; main joins them
- * all.  Try:  ./examples/pushpull --pullers Fred,George,Ron --seed 1
+ * pushpull.c - the asyncio program of the blog post "More asyncio queues",
+ * ported to C with real threads.  A pusher puts the numbers 0..19, one
+ * every 0.5 s, then the done sentinel.  Pullers print what they get and
+ * "work" on it for a random time; one that gets the sentinel re-posts it,
+ * as the Python program does, and returns.  Main joins them all.
+ * Try:  ./examples/pushpull --pullers Fred,George,Ron --seed 1
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -29,7 +27,7 @@ struct puller {
 	unsigned seed;                  /* this thread's own rand_r() state */
 };
 
-/* Set by main before any thread starts; read-only afterwards. */
+/* Set by main before any thread starts, read-only afterwards. */
 static workq_t *q;
 static long n_items = 20, interval_ms = 500, max_work_ms = 3000;
 static int *values;                     /* the items point at these */
@@ -54,85 +52,78 @@ static void *push(void *arg)
 {
 	long i;
 
-	(void)arg;
 	for (i = 0; i < n_items; i++) {
 		check(workq_put(q, &values[i]), "workq_put");
 		sleep_ms(interval_ms);
 	}
 	/* The seed's "put DONE_SIGNAL": the same as workq_close(q). */
-	check(workq_put(q, WORKQ_DONE), "workq_put(WORKQ_DONE)");
-	return NULL;
+	check(workq_put(q, WORKQ_DONE), "workq_put");
+	return arg;
 }
 
-/* Each line is one printf, flushed at once, so lines never interleave,
- * also when stdout is a pipe or a file. */
+/* One printf per line, flushed at once: lines never interleave, also
+ * when stdout is a pipe or a file. */
+#define SAY(...) (printf(__VA_ARGS__), fflush(stdout))
+
 static void *pull(void *arg)
 {
 	struct puller *p = arg;
 	void *item;
 	int err;
 
-	for (;;) {
-		err = workq_get(q, &item);
-		if (err == WORKQ_CLOSED) {      /* item is WORKQ_DONE */
-			printf("[%s] Got item: DONE_SIGNAL (size %zu)\n",
-			       p->label, workq_size(q));
-			fflush(stdout);
-			/* As in the seed.  workq would show the sentinel to
-			 * the other pullers anyway; this put never waits. */
-			check(workq_put(q, WORKQ_DONE), "workq_put(WORKQ_DONE)");
-			printf("[%s] Done\n", p->label);
-			fflush(stdout);
-			return NULL;
-		}
-		check(err, "workq_get");
-		printf("[%s] Got item: %d (size %zu)\n", p->label, *(int *)item,
-		       workq_size(q));
-		fflush(stdout);
+	while ((err = workq_get(q, &item)) == 0) {
+		SAY("[%s] Got item: %d (size %zu)\n", p->label, *(int *)item,
+		    workq_size(q));
 		sleep_ms((long)((double)rand_r(&p->seed) / RAND_MAX * max_work_ms));
 		check(workq_task_done(q), "workq_task_done");
 	}
+	check(err == WORKQ_CLOSED ? 0 : err, "workq_get");
+	/* Closed and drained: item is WORKQ_DONE. */
+	SAY("[%s] Got item: DONE_SIGNAL (size %zu)\n", p->label, workq_size(q));
+	/* As the seed does.  workq shows the sentinel to every puller
+	 * anyway; this put is a close, which never waits. */
+	check(workq_put(q, WORKQ_DONE), "workq_put");
+	SAY("[%s] Done\n", p->label);
+	return NULL;
 }
 
 static void usage(FILE *f, int status)
 {
 	fputs("Usage: pushpull [--items N] [--interval-ms MS] [--max-work-ms MS]\n"
 	      "                [--pullers NAME,...] [--seed S] [--help]\n"
-	      "Defaults: 20 items, one every 500 ms, pullers Fred,George (names\n"
-	      "of 1 to 32 characters), up to 3000 ms of work per item.\n", f);
+	      "Defaults: 20 items, one every 500 ms; pullers Fred,George (names\n"
+	      "of 1 to 32 characters) working up to 3000 ms on each item.\n", f);
 	exit(status);
 }
 
-/* A whole decimal number in [0, LONG_MAX], or usage error. */
+/* A whole decimal number in [0, INT_MAX], or a usage error. */
 static long number(const char *s)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (*s < '0' || *s > '9' || *end != '\0' || v == LONG_MAX)
+	if (*s < '0' || *s > '9' || *end != '\0' || v > INT_MAX)
 		usage(stderr, 2);
 	return v;
 }
 
 /* Splits "A,Bob,Carol" into pullers, each with its centred label. */
-static struct puller *parse_names(char *list, size_t *np)
+static struct puller *parse_names(const char *name, size_t *np)
 {
 	struct puller *p;
 	size_t i, n = 1, len, pad;
-	char *name;
 
-	for (name = list; *name != '\0'; name++)
-		n += *name == ',';
+	for (i = 0; name[i] != '\0'; i++)
+		n += name[i] == ',';
 	if ((p = calloc(n, sizeof(*p))) == NULL)
 		check(ENOMEM, "calloc");
-	for (i = 0, name = list; i < n; i++, name += len + 1) {
-		len = strcspn(name, ",");
-		if (len == 0 || len > NAME_MAX_LEN)
+	for (i = 0; i < n; i++, name += len + 1) {
+		if ((len = strcspn(name, ",")) == 0 || len > NAME_MAX_LEN)
 			usage(stderr, 2);
 		/* As Python's f"{name:^6}": an odd space goes on the right. */
 		pad = len < 6 ? 6 - len : 0;
-		snprintf(p[i].label, sizeof(p[i].label), "%*s%.*s%*s",
-		         (int)(pad / 2), "", (int)len, name, (int)(pad - pad / 2), "");
+		snprintf(p[i].label, sizeof(p[i].label), "%*s%.*s%*s", (int)(pad / 2),
+		         "", (int)len, name, (int)(pad - pad / 2), "");
 	}
 	*np = n;
 	return p;
@@ -141,16 +132,12 @@ static struct puller *parse_names(char *list, size_t *np)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "items", required_argument, NULL, 'n' },
-		{ "interval-ms", required_argument, NULL, 'i' },
-		{ "max-work-ms", required_argument, NULL, 'w' },
-		{ "pullers", required_argument, NULL, 'p' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "items", 1, NULL, 'n' },    { "interval-ms", 1, NULL, 'i' },
+		{ "max-work-ms", 1, NULL, 'w' }, { "pullers", 1, NULL, 'p' },
+		{ "seed", 1, NULL, 's' },     { "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char default_names[] = "Fred,George";
-	char *names = default_names;
+	const char *names = "Fred,George";
 	unsigned long seed = (unsigned long)time(NULL);
 	struct puller *pullers;
 	pthread_t pusher;
@@ -168,7 +155,7 @@ int main(int argc, char **argv)
 		default: usage(stderr, 2);
 		}
 	}
-	if (optind != argc || n_items > INT_MAX)
+	if (optind != argc)
 		usage(stderr, 2);
 	pullers = parse_names(names, &n);
 	if ((values = malloc(((size_t)n_items + 1) * sizeof(int))) == NULL)
@@ -177,7 +164,7 @@ int main(int argc, char **argv)
 		values[i] = (int)i;
 
 	/* asyncio.Queue() is unbounded; 64 slots are as good for 20 items.
-	 * With more, the pusher just waits for room: backpressure. */
+	 * With more, the pusher simply waits for room (backpressure). */
 	check(workq_create(&q, 64), "workq_create");
 	check(pthread_create(&pusher, NULL, push, NULL), "pthread_create");
 	for (i = 0; i < n; i++) {
@@ -185,9 +172,9 @@ int main(int argc, char **argv)
 		check(pthread_create(&pullers[i].thread, NULL, pull, &pullers[i]),
 		      "pthread_create");
 	}
+	check(pthread_join(pusher, NULL), "pthread_join");
 	for (i = 0; i < n; i++)
 		check(pthread_join(pullers[i].thread, NULL), "pthread_join");
-	check(pthread_join(pusher, NULL), "pthread_join");
 	printf("Queue size is now %zu\n", workq_size(q));
 	check(workq_destroy(q), "workq_destroy");
 	free(values);
