@@ -1,18 +1,14 @@
 /*
- * checksum.c - the CRC-32 (as zlib, PNG, gzip) of each file named,
- * computed by a pool of worker threads.
- *
- * Main puts one job per file on a small bounded queue, so it waits when
- * the workers fall behind, then closes the queue and joins the pool.
- * Results are printed afterwards in argument order: the output does not
- * depend on scheduling.
+ * checksum.c - the CRC-32 (as zlib's) of each file named, computed by a
+ * workq pool.  Main puts one job per file on a small bounded queue (it
+ * waits when the workers fall behind), closes it and joins the pool;
+ * results are printed afterwards, in argument order.
  *
  * SIGINT or SIGTERM stops the run.  A signal handler may not call workq
- * (nothing in it is async-signal-safe), so the signals stay blocked in
- * every thread (pool workers block all of them) and one thread of ours
- * takes them with sigwait(), then calls workq_discard() to drop the files
- * not yet started.  The pool finishes the files in hand and ends; we exit
- * with 128 + the signal number.  A second signal exits at once.
+ * (it is not async-signal-safe), so the signals stay blocked in every
+ * thread and a thread of ours takes them with sigwait(), then calls
+ * workq_discard() to drop the files not started.  The pool finishes the
+ * files in hand and ends; we exit with 128 + the signal number.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -29,22 +25,20 @@
 
 #include <workq.h>
 
-enum { QUEUED, SUMMED, FAILED, SKIPPED };
+enum { NOT_STARTED, SUMMED, FAILED };
 
-/* One per file.  A worker (or discard's callback) fills in the result;
- * main reads it only after joining the pool and the signal thread. */
+/* One per file.  A worker fills in the result; main reads it only after
+ * workq_pool_join. */
 struct job {
 	const char *path;
 	uint32_t crc;
 	int state, err;                 /* err: the errno when FAILED */
 };
 
-struct sigctx {
-	workq_t *q;
-	sigset_t set;                   /* SIGINT, SIGTERM */
-	int sig;                        /* the signal taken, or 0 */
-};
-
+static workq_t *q;
+static sigset_t sigs;                   /* SIGINT and SIGTERM */
+static int caught;      /* the signal taken, or 0; main reads it after
+                         * joining the thread that sets it */
 static uint32_t crc_table[256];
 
 static void check(int err, const char *what)
@@ -80,31 +74,26 @@ static void sum_file(void *item, void *arg)
 	job->err = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
 	job->state = job->err != 0 ? FAILED : SUMMED;
 	job->crc = ~crc;
-	fclose(f);
-}
-
-/* workq_discard's callback: the file was never started. */
-static void skip(void *item, void *arg)
-{
-	((struct job *)item)->state = SKIPPED;
-	(void)arg;
+	fclose(f);              /* read-only: nothing to lose */
 }
 
 static void *take_signals(void *arg)
 {
-	struct sigctx *sc = arg;
 	int sig;
 
 	for (;;) {                      /* main cancels us in sigwait */
-		if (sigwait(&sc->set, &sig) != 0)
-			continue;
-		if (sc->sig != 0)
+		check(sigwait(&sigs, &sig), "sigwait");
+		if (caught != 0)
 			_exit(128 + sig);       /* the second one: stop now */
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		sc->sig = sig;
-		check(workq_discard(sc->q, skip, NULL), "workq_discard");
+		caught = sig;
+		/* Drops the jobs not started (they stay NOT_STARTED); main's
+		 * workq_put now fails, and the pool ends once the files in
+		 * hand are done. */
+		check(workq_discard(q, NULL, NULL), "workq_discard");
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	}
+	return arg;
 }
 
 static void usage(FILE *f, int status)
@@ -128,13 +117,10 @@ static long number(const char *s, long min)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
 		{ "delay-ms", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	long nthreads = 4, delay_ms = 0;
-	struct sigctx sc;
 	struct job *jobs;
 	workq_pool_t *pool;
 	pthread_t sigthread;
@@ -161,27 +147,26 @@ int main(int argc, char **argv)
 	}
 
 	/* Block the signals before any thread starts: all inherit the mask. */
-	sc.sig = 0;
-	sigemptyset(&sc.set);
-	sigaddset(&sc.set, SIGINT);
-	sigaddset(&sc.set, SIGTERM);
-	check(pthread_sigmask(SIG_BLOCK, &sc.set, NULL), "pthread_sigmask");
-	check(workq_create(&sc.q, 2 * (size_t)nthreads), "workq_create");
-	check(pthread_create(&sigthread, NULL, take_signals, &sc), "pthread_create");
-	check(workq_pool_start(&pool, sc.q, (size_t)nthreads, sum_file, &delay_ms),
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	check(pthread_sigmask(SIG_BLOCK, &sigs, NULL), "pthread_sigmask");
+	check(workq_create(&q, 2 * (size_t)nthreads), "workq_create");
+	check(pthread_create(&sigthread, NULL, take_signals, NULL), "pthread_create");
+	check(workq_pool_start(&pool, q, (size_t)nthreads, sum_file, &delay_ms),
 	      "workq_pool_start");
 	for (i = 0; i < n; i++) {
 		jobs[i].path = argv[optind + i];
 		/* WORKQ_CLOSED: a signal came and discard closed the queue. */
-		if ((err = workq_put(sc.q, &jobs[i])) == WORKQ_CLOSED)
+		if ((err = workq_put(q, &jobs[i])) == WORKQ_CLOSED)
 			break;
 		check(err, "workq_put");
 	}
-	check(workq_close(sc.q), "workq_close");
+	check(workq_close(q), "workq_close");
 	check(workq_pool_join(pool), "workq_pool_join");
 	check(pthread_cancel(sigthread), "pthread_cancel");
 	check(pthread_join(sigthread, NULL), "pthread_join");
-	check(workq_destroy(sc.q), "workq_destroy");
+	check(workq_destroy(q), "workq_destroy");
 
 	for (i = 0; i < n; i++) {
 		if (jobs[i].state == SUMMED)
@@ -192,9 +177,9 @@ int main(int argc, char **argv)
 			status = 1;
 		}
 	}
-	if (sc.sig != 0) {
+	if (caught != 0) {
 		fprintf(stderr, "checksum: interrupted\n");
-		status = 128 + sc.sig;
+		status = 128 + caught;
 	}
 	free(jobs);
 	return fflush(stdout) == 0 ? status : 1;

@@ -1,0 +1,519 @@
+/*
+ * check_examples.c - runs the programs in examples/ and checks what they
+ * print, so that they can never rot (STYLE.md rule 22).
+ *
+ * The programs are run as child processes: through popen() where reading
+ * a pipe is the point, otherwise with fork() and execv() (no shell, so
+ * arguments such as an empty --pullers need no quoting), their stdout
+ * and stderr going to unlinked temporary files.  EXAMPLES_DIR comes from
+ * Makefile.am and names the build tree's examples/ (libtool wrappers).
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#ifndef EXAMPLES_DIR
+#error "EXAMPLES_DIR must name the built examples/ directory"
+#endif
+
+#define PUSHPULL EXAMPLES_DIR "/pushpull"
+#define CHECKSUM EXAMPLES_DIR "/checksum"
+#define MAX_ARGS 64
+
+/* What a finished child left behind. */
+struct result {
+	int status;             /* as from waitpid() */
+	char *out, *err;        /* its stdout and stderr, NUL-terminated */
+};
+
+static int tmpfd(void)
+{
+	char path[] = "/tmp/check_examples.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+static char *slurp_fd(int fd)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	do {
+		if (cap - len < 4096) {
+			cap = cap * 2 + 4096;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		ck_assert_msg(n >= 0, "read: %s", strerror(errno));
+		len += (size_t)n;
+	} while (n > 0);
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Starts argv[0] with stdout and stderr going to *outfd and *errfd, and
+ * SIGINT and SIGTERM at their defaults, unblocked. */
+static pid_t spawn(const char *const *argv, int *outfd, int *errfd)
+{
+	sigset_t none;
+	pid_t pid;
+
+	*outfd = tmpfd();
+	*errfd = tmpfd();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (dup2(*outfd, 1) < 0 || dup2(*errfd, 2) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid, int outfd, int errfd, struct result *r)
+{
+	while (waitpid(pid, &r->status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	r->out = slurp_fd(outfd);
+	r->err = slurp_fd(errfd);
+}
+
+/* Runs prog with the NULL-terminated arguments that follow. */
+static void run(struct result *r, const char *prog, ...)
+{
+	const char *argv[MAX_ARGS];
+	int i = 0, outfd, errfd;
+	va_list ap;
+	pid_t pid;
+
+	argv[i++] = prog;
+	va_start(ap, prog);
+	while ((argv[i++] = va_arg(ap, const char *)) != NULL)
+		ck_assert_int_lt(i, MAX_ARGS);
+	va_end(ap);
+	pid = spawn(argv, &outfd, &errfd);    /* sets the fds: not one call */
+	reap(pid, outfd, errfd, r);
+}
+
+static void free_result(struct result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void assert_exit(const struct result *r, int code)
+{
+	ck_assert_msg(WIFEXITED(r->status), "killed by signal %d; stderr: %s",
+	              WIFSIGNALED(r->status) ? WTERMSIG(r->status) : 0, r->err);
+	ck_assert_msg(WEXITSTATUS(r->status) == code,
+	              "exit status %d, expected %d; stderr: %s",
+	              WEXITSTATUS(r->status), code, r->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* pushpull                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Checks a whole pushpull transcript: each of items 0..nitems-1 got by
+ * exactly one puller, each line "[<label>] ..." for one of the expected
+ * labels (the name centred in 6 columns), each puller's DONE_SIGNAL and
+ * Done lines exactly once and in that order, with nothing after them,
+ * and "Queue size is now 0" last.
+ */
+static void check_transcript(char *out, const char *const *labels, int nlab,
+                             int nitems)
+{
+	int got[64] = { 0 }, dsig[8] = { 0 }, done[8] = { 0 };
+	int nlines = 0, k, p, end;
+	size_t size, len;
+	char *line, *rest, *save = NULL;
+
+	ck_assert_int_le(nitems, 64);
+	ck_assert_int_le(nlab, 8);
+	ck_assert_msg(out[0] != '\0' && out[strlen(out) - 1] == '\n',
+	              "output does not end with a newline: [%s]", out);
+	ck_assert_msg(strstr(out, "\n\n") == NULL, "empty line in [%s]", out);
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save), nlines++) {
+		if (strncmp(line, "Queue size is now ", 18) == 0) {
+			ck_assert_str_eq(line, "Queue size is now 0");
+			ck_assert_ptr_null(strtok_r(NULL, "\n", &save));
+			break;
+		}
+		for (p = 0; p < nlab; p++) {
+			len = strlen(labels[p]);
+			if (line[0] == '[' && strncmp(line + 1, labels[p], len) == 0
+			    && strncmp(line + 1 + len, "] ", 2) == 0)
+				break;
+		}
+		ck_assert_msg(p < nlab, "line with no known label: [%s]", line);
+		ck_assert_msg(done[p] == 0, "line after Done: [%s]", line);
+		rest = line + len + 3;
+		if (strcmp(rest, "Done") == 0) {
+			ck_assert_msg(dsig[p] == 1, "Done before DONE_SIGNAL: [%s]", line);
+			done[p]++;
+		} else if (strcmp(rest, "Got item: DONE_SIGNAL (size 0)") == 0) {
+			ck_assert_msg(dsig[p] == 0, "second DONE_SIGNAL: [%s]", line);
+			dsig[p]++;
+		} else {
+			end = -1;
+			ck_assert_msg(sscanf(rest, "Got item: %d (size %zu)%n", &k,
+			                     &size, &end) == 2 && rest[end] == '\0',
+			              "malformed line: [%s]", line);
+			ck_assert_msg(dsig[p] == 0, "item after DONE_SIGNAL: [%s]", line);
+			ck_assert_msg(k >= 0 && k < nitems, "bad item: [%s]", line);
+			ck_assert_msg(size < (size_t)nitems, "bad size: [%s]", line);
+			got[k]++;
+		}
+	}
+	ck_assert_msg(line != NULL, "no \"Queue size is now\" line");
+	for (k = 0; k < nitems; k++)
+		ck_assert_msg(got[k] == 1, "item %d got %d times", k, got[k]);
+	for (p = 0; p < nlab; p++)
+		ck_assert_msg(done[p] == 1, "puller [%s] not done", labels[p]);
+	ck_assert_int_eq(nlines, nitems + 2 * nlab);
+}
+
+START_TEST(pushpull_two_pullers_get_every_item_once)
+{
+	static const char *const labels[] = { " Fred ", "George" };
+	char out[8192];
+	size_t n;
+	FILE *p;
+
+	/* Through a pipe, as `make demo | less` would: lines must come out
+	 * whole, and all of them, although the program's stdout is not a
+	 * terminal and so is fully buffered. */
+	p = popen("'" PUSHPULL "' --items 20 --interval-ms 1 --max-work-ms 2"
+	          " --seed 7", "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	check_transcript(out, labels, 2, 20);
+}
+END_TEST
+
+START_TEST(pushpull_three_pullers_names_centred)
+{
+	static const char *const labels[] = { "  A   ", " Bob  ", "Carol " };
+	struct result r;
+
+	run(&r, PUSHPULL, "--items", "20", "--interval-ms", "1",
+	    "--max-work-ms", "2", "--seed", "7", "--pullers", "A,Bob,Carol", NULL);
+	assert_exit(&r, 0);
+	ck_assert_str_eq(r.err, "");
+	check_transcript(r.out, labels, 3, 20);
+	free_result(&r);
+}
+END_TEST
+
+START_TEST(pushpull_long_name_and_no_items)
+{
+	static const char *const labels[] = { "Hermione" };
+	struct result r;
+
+	/* A name wider than 6 is printed whole, as Python's ^6 does; with
+	 * no items the only puller gets the sentinel at once. */
+	run(&r, PUSHPULL, "--items", "0", "--pullers", "Hermione", NULL);
+	assert_exit(&r, 0);
+	check_transcript(r.out, labels, 1, 0);
+	free_result(&r);
+}
+END_TEST
+
+/* Each bad command line, _i selecting it, must give a usage message on
+ * stderr, nothing on stdout, and exit status 2. */
+static const char *const pushpull_bad[][3] = {
+	{ "--items", "x", NULL },       { "--items", "-1", NULL },
+	{ "--items", "5x", NULL },      { "--interval-ms", "", NULL },
+	{ "--max-work-ms", "+3", NULL }, { "--seed", "9999999999999", NULL },
+	{ "--bogus", NULL, NULL },      { "--pullers", "", NULL },
+	{ "--pullers", "A,,B", NULL },  { "--pullers", "A,", NULL },
+	{ "--pullers", "123456789012345678901234567890123", NULL },
+	{ "--items", NULL, NULL },      { "stray", NULL, NULL },
+};
+
+START_TEST(pushpull_bad_options_exit_2)
+{
+	struct result r;
+
+	run(&r, PUSHPULL, pushpull_bad[_i][0], pushpull_bad[_i][1],
+	    pushpull_bad[_i][2], NULL);
+	assert_exit(&r, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_ptr_nonnull(strstr(r.err, "Usage: pushpull"));
+	free_result(&r);
+}
+END_TEST
+
+START_TEST(pushpull_help_exits_0)
+{
+	struct result r;
+
+	run(&r, PUSHPULL, "--help", NULL);
+	assert_exit(&r, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "Usage: pushpull"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--pullers"));
+	ck_assert_str_eq(r.err, "");
+	free_result(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* checksum                                                            */
+/* ------------------------------------------------------------------ */
+
+static char dir[] = "/tmp/check_examples.d.XXXXXX";
+static char path_a[64], path_b[64], path_c[64], path_missing[64];
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* 100000 bytes of a fixed pseudo-random sequence. */
+static unsigned char *big_data(void)
+{
+	static unsigned char buf[100000];
+	uint32_t x = 12345;
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (unsigned char)(x >> 16);
+	}
+	return buf;
+}
+
+/* CRC-32 bit by bit, independent of the example's table. */
+static uint32_t crc32_ref(const unsigned char *p, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+	int k;
+
+	while (len-- > 0) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+	}
+	return ~crc;
+}
+
+/* Unchecked fixture (runs in the parent): the files every test uses. */
+static void files_setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path_a, sizeof(path_a), "%s/digits", dir);
+	snprintf(path_b, sizeof(path_b), "%s/empty", dir);
+	snprintf(path_c, sizeof(path_c), "%s/big", dir);
+	snprintf(path_missing, sizeof(path_missing), "%s/missing", dir);
+	write_file(path_a, "123456789", 9);
+	write_file(path_b, "", 0);
+	write_file(path_c, big_data(), 100000);
+}
+
+static void files_teardown(void)
+{
+	unlink(path_a);
+	unlink(path_b);
+	unlink(path_c);
+	rmdir(dir);
+}
+
+START_TEST(checksum_matches_reference_in_argument_order)
+{
+	char expect[1024];
+	struct result r;
+	const char *jobs = _i == 0 ? "1" : "4";
+
+	/* cbf43926 is CRC-32's published check value for "123456789". */
+	ck_assert_uint_eq(crc32_ref((const unsigned char *)"123456789", 9),
+	                  0xcbf43926u);
+	snprintf(expect, sizeof(expect),
+	         "cbf43926  %s\n00000000  %s\n%08lx  %s\n"
+	         "%08lx  %s\ncbf43926  %s\n",
+	         path_a, path_b,
+	         (unsigned long)crc32_ref(big_data(), 100000), path_c,
+	         (unsigned long)crc32_ref(big_data(), 100000), path_c, path_a);
+	run(&r, CHECKSUM, "-j", jobs, path_a, path_b, path_c, path_c, path_a,
+	    NULL);
+	assert_exit(&r, 0);
+	ck_assert_str_eq(r.out, expect);
+	ck_assert_str_eq(r.err, "");
+	free_result(&r);
+}
+END_TEST
+
+START_TEST(checksum_missing_file_exit_1)
+{
+	char expect[512];
+	struct result r;
+
+	snprintf(expect, sizeof(expect), "cbf43926  %s\n00000000  %s\n",
+	         path_a, path_b);
+	run(&r, CHECKSUM, path_a, path_missing, path_b, NULL);
+	assert_exit(&r, 1);
+	ck_assert_str_eq(r.out, expect);
+	ck_assert_ptr_nonnull(strstr(r.err, path_missing));
+	ck_assert_ptr_nonnull(strstr(r.err, strerror(ENOENT)));
+	free_result(&r);
+}
+END_TEST
+
+START_TEST(checksum_usage_errors_exit_2)
+{
+	struct result r;
+
+	run(&r, CHECKSUM, NULL);                        /* no files */
+	assert_exit(&r, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "Usage: checksum"));
+	free_result(&r);
+	run(&r, CHECKSUM, "-j", "0", path_a, NULL);
+	assert_exit(&r, 2);
+	free_result(&r);
+	run(&r, CHECKSUM, "-j", "x", path_a, NULL);
+	assert_exit(&r, 2);
+	free_result(&r);
+	run(&r, CHECKSUM, "--bogus", path_a, NULL);
+	assert_exit(&r, 2);
+	ck_assert_str_eq(r.out, "");
+	free_result(&r);
+	run(&r, CHECKSUM, "--help", NULL);
+	assert_exit(&r, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "--delay-ms"));
+	free_result(&r);
+}
+END_TEST
+
+/*
+ * True once process `pid` runs the checksum program itself (not the
+ * libtool wrapper script in front of it) and blocks SIGINT and SIGTERM,
+ * as it does before anything else: a signal sent from then on is
+ * handled by the program, not fatal.  Linux /proc; elsewhere never.
+ */
+static int signals_blocked(pid_t pid)
+{
+	char path[64], exe[PATH_MAX], line[256];
+	unsigned long long mask = 0;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((n = readlink(path, exe, sizeof(exe) - 1)) < 0)
+		return 0;
+	exe[n] = '\0';
+	if (strstr(exe, "checksum") == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (mask >> (SIGINT - 1) & 1) && (mask >> (SIGTERM - 1) & 1);
+}
+
+/* CK_TIMEOUT_MULTIPLIER, which slow (sanitizer, valgrind) runs set. */
+static long slowness(void)
+{
+	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
+	long m = s != NULL ? strtol(s, NULL, 10) : 1;
+
+	return m >= 1 ? m : 1;
+}
+
+/* _i == 0: SIGINT, 1: SIGTERM.  50 files at 100 ms each would take 5 s;
+ * the signal must end the run at once, after the file in hand. */
+START_TEST(checksum_signal_stops_run)
+{
+	const int sig = _i == 0 ? SIGINT : SIGTERM;
+	const char *argv[60];
+	struct result r;
+	int i, outfd, errfd, nlines = 0;
+	int64_t t0;
+	pid_t pid;
+	char *s;
+
+	argv[0] = CHECKSUM;
+	argv[1] = "-j";
+	argv[2] = "1";
+	argv[3] = "--delay-ms";
+	argv[4] = "100";
+	for (i = 0; i < 50; i++)
+		argv[5 + i] = path_c;
+	argv[55] = NULL;
+	pid = spawn(argv, &outfd, &errfd);
+	/* Wait (at most 5 s) until the program has its signals blocked,
+	 * then give it a moment to get going: a start-up wait only. */
+	for (i = 0; i < 5000 && !signals_blocked(pid); i++)
+		tu_sleep_ms(1);
+	tu_sleep_ms(250);
+	t0 = tu_now_ns();
+	ck_assert_int_eq(kill(pid, sig), 0);
+	reap(pid, outfd, errfd, &r);
+	/* The file in hand takes up to 100 ms; allow for a slow machine. */
+	ck_assert_msg(tu_now_ns() - t0 < 3000000000LL * slowness(),
+	              "took %lld ms to stop",
+	              (long long)((tu_now_ns() - t0) / 1000000));
+	assert_exit(&r, 128 + sig);
+	ck_assert_ptr_nonnull(strstr(r.err, "interrupted"));
+	for (s = r.out; (s = strchr(s, '\n')) != NULL; s++)
+		nlines++;
+	ck_assert_int_lt(nlines, 50);
+	free_result(&r);
+}
+END_TEST
+
+static Suite *examples_suite(void)
+{
+	Suite *s = suite_create("examples");
+	TCase *tc = tcase_create("pushpull");
+	int nbad = (int)(sizeof(pushpull_bad) / sizeof(pushpull_bad[0]));
+
+	tcase_set_timeout(tc, TU_TIMEOUT);
+	tcase_add_test(tc, pushpull_two_pullers_get_every_item_once);
+	tcase_add_test(tc, pushpull_three_pullers_names_centred);
+	tcase_add_test(tc, pushpull_long_name_and_no_items);
+	tcase_add_loop_test(tc, pushpull_bad_options_exit_2, 0, nbad);
+	tcase_add_test(tc, pushpull_help_exits_0);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("checksum");
+	tcase_set_timeout(tc, TU_TIMEOUT);
+	tcase_add_unchecked_fixture(tc, files_setup, files_teardown);
+	tcase_add_loop_test(tc, checksum_matches_reference_in_argument_order, 0, 2);
+	tcase_add_test(tc, checksum_missing_file_exit_1);
+	tcase_add_test(tc, checksum_usage_errors_exit_2);
+	tcase_add_loop_test(tc, checksum_signal_stops_run, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(examples_suite());
+}
