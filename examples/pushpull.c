@@ -74,7 +74,9 @@ static void *pull(void *arg)
 	while ((err = workq_get(q, &item)) == 0) {
 		SAY("[%s] Got item: %d (size %zu)\n", p->label, *(int *)item,
 		    workq_size(q));
-		sleep_ms((long)((double)rand_r(&p->seed) / RAND_MAX * max_work_ms));
+		/* As the seed's random.random() * 3, in ms. */
+		sleep_ms((long)(rand_r(&p->seed) / (RAND_MAX + 1.0) *
+		                (double)max_work_ms));
 		check(workq_task_done(q), "workq_task_done");
 	}
 	check(err == WORKQ_CLOSED ? 0 : err, "workq_get");

@@ -41,3 +41,28 @@ if command -v readelf >/dev/null 2>&1 &&
 fi
 LD_LIBRARY_PATH= "$tmp/consumer-static"
 echo "installcheck: shared and static consumers ok"
+
+# CMake: through pkg_check_modules(IMPORTED_TARGET), and through the
+# installed package config, find_package(workq).  The config holds the
+# final paths, so it is tried only without DESTDIR.
+if ! command -v cmake >/dev/null 2>&1; then
+	echo "installcheck: cmake not installed; CMake consumers skipped"
+	exit 0
+fi
+srcdir=$(cd "$(dirname "$src")" && pwd)
+modes=pkgconfig
+[ -n "$DESTDIR" ] || modes="$modes package"
+for mode in $modes; do
+	cmake -S "$srcdir/cmake-consumer" -B "$tmp/cmake-$mode" \
+		-DWORKQ_FIND="$mode" -DCONSUMER_SRC="$srcdir/$(basename "$src")" \
+		-Dworkq_DIR="$DESTDIR${cmakedir:-$libdir/cmake/workq}" \
+		>"$tmp/cmake-$mode.log" 2>&1 &&
+	cmake --build "$tmp/cmake-$mode" >>"$tmp/cmake-$mode.log" 2>&1 || {
+		cat "$tmp/cmake-$mode.log"
+		echo "installcheck: CMake consumer ($mode) failed" >&2
+		exit 1
+	}
+	LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+		"$tmp/cmake-$mode/consumer"
+	echo "installcheck: CMake consumer ($mode) ok"
+done
