@@ -50,9 +50,9 @@ extern "C" {
 #endif
 
 #define WORKQ_VERSION_MAJOR 0
-#define WORKQ_VERSION_MINOR 1
+#define WORKQ_VERSION_MINOR 2
 #define WORKQ_VERSION_PATCH 0
-#define WORKQ_VERSION_STRING "0.1.0"
+#define WORKQ_VERSION_STRING "0.2.0"
 /* 0xMMmmpp, for compile-time comparisons. */
 #define WORKQ_VERSION_HEX                                                      \
 	((WORKQ_VERSION_MAJOR << 16) | (WORKQ_VERSION_MINOR << 8) |            \
@@ -339,6 +339,21 @@ WORKQ_API int workq_task_done(workq_t *q);
  */
 WORKQ_API int workq_join(workq_t *q);
 
+/*
+ * As workq_join(), but gives up after *timeout (relative, CLOCK_MONOTONIC;
+ * NULL waits forever; zero never waits), leaving everything as it was.
+ * A cancellation point while waiting; while a thread is inside it,
+ * workq_destroy() returns EBUSY.
+ *
+ * Returns 0 once no item is unfinished.
+ * Returns ETIMEDOUT if items were still unfinished at the deadline (never
+ *   earlier).
+ * Returns EINVAL if q is NULL or *timeout is invalid (checked first).
+ *
+ * Since: 0.2
+ */
+WORKQ_API int workq_timed_join(workq_t *q, const struct timespec *timeout);
+
 /* ------------------------------------------------------------------ */
 /* Inspection                                                          */
 /* ------------------------------------------------------------------ */
@@ -359,6 +374,90 @@ WORKQ_API int workq_is_closed(const workq_t *q);
  * with, which may differ from the headers a program was compiled with.
  * Since: 0.1 */
 WORKQ_API const char *workq_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Event-loop integration (0.2)                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Stores in *fdp a file descriptor that polls readable (POLLIN, EPOLLIN)
+ * exactly while the queue holds at least one item or is closed, so that
+ * a poll/epoll/libuv/GLib loop can wait for work and then call
+ * workq_try_get() until EAGAIN.  Level-triggered: it stays readable while
+ * items remain and stops being readable once the queue is empty and
+ * open.  The descriptor belongs to the queue (workq_destroy closes it);
+ * never read, write or close it.  Made on the first call (an eventfd, or
+ * a pipe where there is none); later calls return the same one.  Until
+ * then the queue makes no system call for it.  Never blocks.  Close-on-
+ * exec and non-blocking.
+ *
+ * Returns 0 with the descriptor in *fdp (written only on success).
+ * Returns EINVAL if q or fdp is NULL.
+ * Returns EMFILE, ENFILE or ENOMEM if the descriptor cannot be made.
+ *
+ * Since: 0.2
+ */
+WORKQ_API int workq_pollfd(workq_t *q, int *fdp);
+
+/* ------------------------------------------------------------------ */
+/* Counters (0.2)                                                      */
+/* ------------------------------------------------------------------ */
+
+/* A snapshot of a queue's counters; see workq_stats(). */
+struct workq_stats {
+	unsigned long long puts;        /* items accepted (sentinel excluded) */
+	unsigned long long gets;        /* items handed to consumers */
+	unsigned long long discarded;   /* items handed back by workq_discard */
+	unsigned long long put_waits;   /* put calls that had to sleep for room at least once */
+	unsigned long long get_waits;   /* get calls that had to sleep for an item at least once */
+	size_t size;                    /* items queued at the snapshot */
+	size_t high_water;              /* largest size ever reached */
+	size_t blocked_producers;       /* threads sleeping in a put variant now */
+	size_t blocked_consumers;       /* threads sleeping in a get variant now */
+};
+
+/*
+ * Copies the queue's counters into *st, as one consistent snapshot:
+ * st->puts == st->gets + st->discarded + st->size always holds.  Never
+ * blocks (beyond the queue's mutex).  Safe from any thread.
+ *
+ * Returns 0, or EINVAL if q or st is NULL.
+ *
+ * Since: 0.2
+ */
+WORKQ_API int workq_stats(const workq_t *q, struct workq_stats *st);
+
+/* ------------------------------------------------------------------ */
+/* Producers that finish on their own (0.2)                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Registers n more producers.  When the registered producers have all
+ * called workq_producer_done(), the queue closes, as by workq_close():
+ * several producers share one queue without agreeing on who closes it.
+ * Never blocks.
+ *
+ * Returns 0 (also for n == 0, which changes nothing).
+ * Returns WORKQ_CLOSED if the queue is closed (nothing registered).
+ * Returns EOVERFLOW if the count would overflow (nothing registered).
+ * Returns EINVAL if q is NULL.
+ *
+ * Since: 0.2
+ */
+WORKQ_API int workq_add_producers(workq_t *q, unsigned n);
+
+/*
+ * Says one registered producer has finished; the last one closes the
+ * queue.  On a queue closed by someone else the count still goes down
+ * and 0 is returned.  Never blocks.
+ *
+ * Returns 0.
+ * Returns ERANGE if no producer is registered (nothing changes).
+ * Returns EINVAL if q is NULL.
+ *
+ * Since: 0.2
+ */
+WORKQ_API int workq_producer_done(workq_t *q);
 
 /* ------------------------------------------------------------------ */
 /* Worker pool                                                         */
@@ -405,6 +504,23 @@ WORKQ_API WORKQ_NODISCARD int workq_pool_start(workq_pool_t **poolp,
  * Since: 0.1
  */
 WORKQ_API int workq_pool_join(workq_pool_t *pool);
+
+/*
+ * As workq_pool_join(), but gives up after *timeout (relative,
+ * CLOCK_MONOTONIC; NULL waits forever; zero never waits) with ETIMEDOUT,
+ * leaving the pool valid: it may be joined again later.  A cancellation
+ * point.
+ *
+ * Returns 0 once every worker is joined and the pool freed.
+ * Returns ETIMEDOUT if a worker was still running at the deadline (never
+ *   earlier); the pool stays valid.
+ * Returns EINVAL if pool is NULL or *timeout is invalid (checked first).
+ * Returns EDEADLK, changing nothing, from one of the pool's own workers.
+ *
+ * Since: 0.2
+ */
+WORKQ_API int workq_pool_timed_join(workq_pool_t *pool,
+                                    const struct timespec *timeout);
 
 #ifdef __cplusplus
 }

@@ -38,7 +38,9 @@ struct worker {
 struct workq_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t gate_cv;
+	pthread_cond_t exit_cv;    /* joiners wait here for running == 0 */
 	enum gate gate;            /* (p) what waiting workers do next */
+	size_t running;            /* (p) workers created and not yet done */
 	workq_t *q;                /* (c) */
 	workq_item_fn *fn;         /* (c) */
 	void *arg;                 /* (c) */
@@ -72,6 +74,15 @@ static int pass_gate(workq_pool_t *pool)
 	return g == GATE_RUN;
 }
 
+/* The worker's last act on the pool: after it, a joiner may free it. */
+static void leave(workq_pool_t *pool)
+{
+	workq__lock(&pool->mu);
+	if (--pool->running == 0)
+		workq__broadcast(&pool->exit_cv);
+	workq__unlock(&pool->mu);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -79,14 +90,15 @@ static void *worker_main(void *arg)
 	void *item;
 
 	set_name(w->index);
-	if (!pass_gate(pool))
-		return NULL;
-	while (workq_get(pool->q, &item) == 0) {
-		pool->fn(item, pool->arg);
-		(void)workq_task_done(pool->q);
+	if (pass_gate(pool)) {
+		while (workq_get(pool->q, &item) == 0) {
+			pool->fn(item, pool->arg);
+			(void)workq_task_done(pool->q);
+		}
+		/* item is WORKQ_DONE: pass it on to the other workers. */
+		(void)workq_put(pool->q, item);
 	}
-	/* item is WORKQ_DONE: pass it on to the other workers. */
-	(void)workq_put(pool->q, item);
+	leave(pool);
 	return NULL;
 }
 
@@ -114,6 +126,7 @@ static void join_range(workq_pool_t *pool, size_t from, size_t to)
 
 static void free_pool(workq_pool_t *pool)
 {
+	pthread_cond_destroy(&pool->exit_cv);
 	pthread_cond_destroy(&pool->gate_cv);
 	pthread_mutex_destroy(&pool->mu);
 	free(pool);
@@ -138,11 +151,17 @@ static int alloc_pool(workq_pool_t **poolp, size_t nthreads)
 		goto fail_mu;
 	err = pthread_cond_init(&pool->gate_cv, NULL);
 	if (err != 0)
-		goto fail_cv;
+		goto fail_gate;
+	/* Timed joins wait on this one: it must use the monotonic clock. */
+	err = workq__cond_init(&pool->exit_cv);
+	if (err != 0)
+		goto fail_exit;
 	*poolp = pool;
 	return 0;
 
-fail_cv:
+fail_exit:
+	pthread_cond_destroy(&pool->gate_cv);
+fail_gate:
 	pthread_mutex_destroy(&pool->mu);
 fail_mu:
 	free(pool);
@@ -170,6 +189,7 @@ static int spawn_workers(workq_pool_t *pool)
 		err = pthread_create(&w->tid, NULL, worker_main, w);
 		if (err != 0)
 			break;
+		pool->running++;        /* no worker can leave before the gate */
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err != 0) {
@@ -193,6 +213,7 @@ int workq_pool_start(workq_pool_t **poolp, workq_t *q, size_t nthreads,
 	if (err != 0)
 		return err;
 	pool->gate = GATE_WAIT;
+	pool->running = 0;
 	pool->q = q;
 	pool->fn = fn;
 	pool->arg = arg;
@@ -210,19 +231,75 @@ int workq_pool_start(workq_pool_t **poolp, workq_t *q, size_t nthreads,
 	return 0;
 }
 
-int workq_pool_join(workq_pool_t *pool)
+static void unlock_pool(void *arg)
 {
-	pthread_t self = pthread_self();
+	workq_pool_t *pool = arg;
+
+	workq__unlock(&pool->mu);
+}
+
+/*
+ * Waits until no worker is running, or the deadline (NULL: none) passes.
+ * Returns 0 or ETIMEDOUT.  Called with pool->mu held.
+ */
+static int await_workers_locked(workq_pool_t *pool,
+                                const struct timespec *deadline)
+{
+	while (pool->running > 0)
+		if (workq__wait(&pool->exit_cv, &pool->mu, deadline) ==
+		    ETIMEDOUT && pool->running > 0)
+			return ETIMEDOUT;
+	return 0;
+}
+
+/* The wait is a cancellation point; a cancelled waiter leaves the pool
+ * as it was (and unlocked), so the join can be called again. */
+static int await_workers(workq_pool_t *pool, const struct timespec *deadline)
+{
+	int err;
+
+	workq__lock(&pool->mu);
+	pthread_cleanup_push(unlock_pool, pool);
+	err = await_workers_locked(pool, deadline);
+	pthread_cleanup_pop(1);
+	return err;
+}
+
+static int is_worker(const workq_pool_t *pool, pthread_t self)
+{
 	size_t i;
 
-	if (pool == NULL)
-		return EINVAL;
 	for (i = 0; i < pool->nthreads; i++)
 		if (pthread_equal(self, pool->workers[i].tid))
-			return EDEADLK;
-	/* pthread_join is a cancellation point; `joined` records progress,
-	 * so a cancelled join can be called again and resumes where it
-	 * stopped (a cancelled pthread_join leaves its target joinable). */
+			return 1;
+	return 0;
+}
+
+int workq_pool_join(workq_pool_t *pool)
+{
+	return workq_pool_timed_join(pool, NULL);
+}
+
+int workq_pool_timed_join(workq_pool_t *pool, const struct timespec *timeout)
+{
+	struct timespec deadline;
+	const struct timespec *dl = NULL;
+	int err;
+
+	if (pool == NULL || workq__check_timeout(timeout) != 0)
+		return EINVAL;
+	if (is_worker(pool, pthread_self()))
+		return EDEADLK;
+	if (timeout != NULL) {
+		workq__deadline(timeout, &deadline);
+		dl = &deadline;
+	}
+	err = await_workers(pool, dl);
+	if (err != 0)
+		return err;
+	/* Every worker has left the pool; pthread_join only waits for the
+	 * threads to finish returning.  `joined` records progress, so a
+	 * join cancelled in here resumes where it stopped. */
 	join_range(pool, pool->joined, pool->nthreads);
 	workq__pool_detach(pool->q);
 	free_pool(pool);

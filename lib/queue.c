@@ -48,7 +48,13 @@ struct workq {
 	size_t busy;               /* (m) threads inside a call destroy
 	                            *     must not pull the rug from */
 	size_t pools;              /* (m) attached, not yet joined pools */
+	size_t producers;          /* (m) registered, not yet done */
 	int closed;                /* (m) set once, by close or discard */
+	struct workq__notifier note; /* (m) workq_pollfd's descriptor */
+	/* Counters for workq_stats(), (m): bumped inside critical sections
+	 * that exist anyway, so they cost a few increments. */
+	unsigned long long puts, gets, discarded, put_waits, get_waits;
+	size_t high_water;
 	void *slots[];             /* (m) the ring, cap entries */
 };
 
@@ -143,14 +149,19 @@ static int is_zero(const struct timespec *ts)
  * EAGAIN or ETIMEDOUT.  Called with q->mu held.
  */
 static int await_locked(workq_t *q, int (*ready)(const workq_t *),
-                        pthread_cond_t *cv, size_t *count, enum wait_mode mode,
+                        pthread_cond_t *cv, size_t *count,
+                        unsigned long long *waits, enum wait_mode mode,
                         const struct timespec *deadline)
 {
+	int slept = 0;
+
 	while (!ready(q)) {
 		if (q->closed)
 			return WORKQ_CLOSED;
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
+		if (!slept++)
+			(*waits)++;     /* calls that slept, not sleeps */
 		if (wait_locked(q, cv, count, deadline) == ETIMEDOUT &&
 		    !ready(q) && !q->closed)
 			return ETIMEDOUT;
@@ -182,6 +193,9 @@ static void push_locked(workq_t *q, void *item)
 	q->slots[tail] = item;
 	q->len++;
 	q->unfinished++;
+	q->puts++;
+	if (q->len > q->high_water)
+		q->high_water = q->len;
 }
 
 /* Called with q->mu held and at least one item queued. */
@@ -195,6 +209,17 @@ static void *pop_locked(workq_t *q)
 	return item;
 }
 
+/*
+ * Brings workq_pollfd's descriptor in line with the queue: readable while
+ * an item is queued or the queue is closed.  Called with q->mu held after
+ * every change of len or closed; one branch when nobody asked for it.
+ */
+static void notify_locked(workq_t *q)
+{
+	if (q->note.rfd >= 0)
+		workq__notifier_set(&q->note, q->len > 0 || q->closed);
+}
+
 /* Wakes everybody who waits for something closing changes.  Called with
  * q->mu held. */
 static void close_locked(workq_t *q)
@@ -202,6 +227,7 @@ static void close_locked(workq_t *q)
 	if (q->closed)
 		return;
 	q->closed = 1;
+	notify_locked(q);
 	if (q->get_waiters > 0)
 		workq__broadcast(&q->not_empty);
 	if (q->put_waiters > 0)
@@ -247,8 +273,11 @@ int workq_create(workq_t **qp, size_t capacity)
 	q->cap = capacity;
 	q->head = q->len = q->unfinished = 0;
 	q->get_waiters = q->put_waiters = q->join_waiters = 0;
-	q->busy = q->pools = 0;
+	q->busy = q->pools = q->producers = 0;
 	q->closed = 0;
+	workq__notifier_init(&q->note);
+	q->puts = q->gets = q->discarded = q->put_waits = q->get_waits = 0;
+	q->high_water = 0;
 	*qp = q;
 	return 0;
 
@@ -273,6 +302,7 @@ int workq_destroy(workq_t *q)
 		return EBUSY;
 	}
 	workq__unlock(&q->mu);
+	workq__notifier_close(&q->note);
 	pthread_cond_destroy(&q->all_done);
 	pthread_cond_destroy(&q->not_full);
 	pthread_cond_destroy(&q->not_empty);
@@ -321,9 +351,11 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	workq__lock(&q->mu);
 	q->busy++;
 	err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	                   &q->put_waits, is_zero(timeout) ? WAIT_NEVER : mode,
+	                   dl);
 	if (err == 0) {
 		push_locked(q, item);
+		notify_locked(q);
 		wake_locked(&q->not_empty, q->get_waiters, 1);
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
 		err = ETIMEDOUT;        /* a zero timeout: the timed code */
@@ -385,11 +417,12 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		size_t k;
 
 		err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-		                   WAIT_FOREVER, NULL);
+		                   &q->put_waits, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
 		k = push_many_locked(q, items + done, n - done);
 		done += k;
+		notify_locked(q);
 		wake_locked(&q->not_empty, q->get_waiters, k);
 	}
 	q->busy--;
@@ -420,9 +453,12 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	workq__lock(&q->mu);
 	q->busy++;
 	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
-	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	                   &q->get_waits, is_zero(timeout) ? WAIT_NEVER : mode,
+	                   dl);
 	if (err == 0) {
 		*itemp = pop_locked(q);
+		q->gets++;
+		notify_locked(q);
 		wake_locked(&q->not_full, q->put_waiters, 1);
 	} else if (err == WORKQ_CLOSED) {
 		*itemp = WORKQ_DONE;
@@ -475,9 +511,11 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 	workq__lock(&q->mu);
 	q->busy++;
 	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
-	                   WAIT_FOREVER, NULL);
+	                   &q->get_waits, WAIT_FOREVER, NULL);
 	if (err == 0) {
 		k = pop_many_locked(q, items, max);
+		q->gets += k;
+		notify_locked(q);
 		wake_locked(&q->not_full, q->put_waiters, k);
 	}
 	q->busy--;
@@ -519,6 +557,7 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 	 * is dropped, so fn may call back into q.  A consumer running
 	 * meanwhile takes the others: each item goes exactly one way. */
 	while ((k = pop_many_locked(q, batch, DISCARD_BATCH)) > 0) {
+		q->discarded += k;
 		finish_locked(q, k);
 		workq__unlock(&q->mu);
 		for (i = 0; fn != NULL && i < k; i++)
@@ -551,15 +590,92 @@ int workq_task_done(workq_t *q)
 
 int workq_join(workq_t *q)
 {
+	return workq_timed_join(q, NULL);
+}
+
+int workq_timed_join(workq_t *q, const struct timespec *timeout)
+{
+	struct timespec deadline;
+	const struct timespec *dl = NULL;
+	int err = 0;
+
+	if (q == NULL || workq__check_timeout(timeout) != 0)
+		return EINVAL;
+	if (timeout != NULL) {
+		workq__deadline(timeout, &deadline);
+		dl = &deadline;
+	}
+	workq__lock(&q->mu);
+	q->busy++;
+	while (q->unfinished > 0 && err == 0) {
+		if (is_zero(timeout) ||
+		    wait_locked(q, &q->all_done, &q->join_waiters, dl) ==
+		    ETIMEDOUT)
+			err = q->unfinished > 0 ? ETIMEDOUT : 0;
+	}
+	q->busy--;
+	workq__unlock(&q->mu);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Producers that finish on their own                                  */
+/* ------------------------------------------------------------------ */
+
+int workq_add_producers(workq_t *q, unsigned n)
+{
+	int err = 0;
+
+	if (q == NULL)
+		return EINVAL;
+	if (n == 0)
+		return 0;
+	workq__lock(&q->mu);
+	if (q->closed)
+		err = WORKQ_CLOSED;
+	else if (q->producers > SIZE_MAX - n)
+		err = EOVERFLOW;
+	else
+		q->producers += n;
+	workq__unlock(&q->mu);
+	return err;
+}
+
+int workq_producer_done(workq_t *q)
+{
+	int err = 0;
+
 	if (q == NULL)
 		return EINVAL;
 	workq__lock(&q->mu);
-	q->busy++;
-	while (q->unfinished > 0)
-		wait_locked(q, &q->all_done, &q->join_waiters, NULL);
-	q->busy--;
+	if (q->producers == 0)
+		err = ERANGE;
+	else if (--q->producers == 0)
+		close_locked(q);        /* a no-op if someone closed it */
 	workq__unlock(&q->mu);
-	return 0;
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Event-loop integration                                              */
+/* ------------------------------------------------------------------ */
+
+int workq_pollfd(workq_t *q, int *fdp)
+{
+	int err = 0;
+
+	if (q == NULL || fdp == NULL)
+		return EINVAL;
+	workq__lock(&q->mu);
+	if (q->note.rfd < 0) {
+		err = workq__notifier_open(&q->note);
+		if (err == 0)
+			notify_locked(q);       /* items may be queued already */
+	}
+	if (err == 0)
+		*fdp = q->note.rfd;
+	workq__unlock(&q->mu);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -600,4 +716,22 @@ int workq_is_closed(const workq_t *q)
 	closed = q->closed;
 	workq__unlock(mutex_of(q));
 	return closed;
+}
+
+int workq_stats(const workq_t *q, struct workq_stats *st)
+{
+	if (q == NULL || st == NULL)
+		return EINVAL;
+	workq__lock(mutex_of(q));
+	st->puts = q->puts;
+	st->gets = q->gets;
+	st->discarded = q->discarded;
+	st->put_waits = q->put_waits;
+	st->get_waits = q->get_waits;
+	st->size = q->len;
+	st->high_water = q->high_water;
+	st->blocked_producers = q->put_waiters;
+	st->blocked_consumers = q->get_waiters;
+	workq__unlock(mutex_of(q));
+	return 0;
 }

@@ -52,6 +52,23 @@ int workq__check_timeout(const struct timespec *timeout);
 void workq__deadline(const struct timespec *timeout, struct timespec *abs);
 
 /*
+ * The descriptor behind workq_pollfd() (lib/notify.c).  rfd < 0 until
+ * opened.  The owner serialises every call (the queue: under its mutex).
+ */
+struct workq__notifier {
+	int rfd;        /* polled by the user; -1 when there is none */
+	int wfd;        /* written to raise; == rfd for an eventfd */
+	int raised;     /* 1 while one unit sits in it (readable) */
+};
+
+void workq__notifier_init(struct workq__notifier *n);
+/* Returns 0 or the errno of eventfd/pipe (EMFILE, ENFILE, ENOMEM). */
+int workq__notifier_open(struct workq__notifier *n);
+/* Makes the descriptor readable or not; a no-op when already so. */
+void workq__notifier_set(struct workq__notifier *n, int readable);
+void workq__notifier_close(struct workq__notifier *n);
+
+/*
  * Pools register with their queue so that workq_destroy() can refuse
  * while one is attached.  Each takes and releases q's mutex.
  */
