@@ -23,6 +23,7 @@
 
 #define PUSHPULL EXAMPLES_DIR "/pushpull"
 #define CHECKSUM EXAMPLES_DIR "/checksum"
+#define EVENTLOOP EXAMPLES_DIR "/eventloop"
 #define MAX_ARGS 64
 
 /* What a finished child left behind. */
@@ -488,6 +489,116 @@ START_TEST(checksum_signal_stops_run)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* eventloop                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The primes in 1..n, by a sieve: independent of the example's test. */
+static unsigned long count_primes(unsigned long n)
+{
+	unsigned char *composite = calloc(n + 1, 1);
+	unsigned long i, j, count = 0;
+
+	ck_assert_ptr_nonnull(composite);
+	for (i = 2; i <= n; i++) {
+		if (composite[i])
+			continue;
+		count++;
+		for (j = i * i; j <= n; j += i)
+			composite[j] = 1;
+	}
+	free(composite);
+	return count;
+}
+
+/* Command lines for eventloop_counts_primes, _i selecting one. */
+static const struct {
+	const char *args[4];
+	unsigned long count, workers;
+} eventloop_runs[] = {
+	{ { "-n", "1000", "-j", "3" }, 1000, 3 },
+	{ { "--count", "0", "--jobs", "2" }, 0, 2 },
+	{ { "--count", "1", "-j", "1" }, 1, 1 },
+	{ { "-n", "100000", "-j", "4" }, 100000, 4 },
+	{ { "-n", "5000", NULL, NULL }, 5000, 4 },        /* default -j */
+};
+
+/*
+ * The run must end by itself (the loop sees WORKQ_CLOSED once the pool
+ * is joined), exit 0 with nothing on stderr, and print only progress
+ * lines and, last, the summary with the right count of primes.
+ */
+START_TEST(eventloop_counts_primes)
+{
+	char expect[128], *line, *save = NULL, *last = NULL;
+	unsigned long done, total, primes;
+	struct result r;
+	int end;
+
+	snprintf(expect, sizeof(expect),
+	         "%lu numbers tested by %lu workers: %lu primes",
+	         eventloop_runs[_i].count, eventloop_runs[_i].workers,
+	         count_primes(eventloop_runs[_i].count));
+	run(&r, EVENTLOOP, eventloop_runs[_i].args[0],
+	    eventloop_runs[_i].args[1], eventloop_runs[_i].args[2],
+	    eventloop_runs[_i].args[3], NULL);
+	assert_exit(&r, 0);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_msg(r.out[0] != '\0' && r.out[strlen(r.out) - 1] == '\n',
+	              "output does not end with a newline: [%s]", r.out);
+	for (line = strtok_r(r.out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (last != NULL) {
+			end = -1;
+			ck_assert_msg(sscanf(last, "progress: %lu/%lu tested, "
+			                     "%lu primes%n", &done, &total,
+			                     &primes, &end) == 3 &&
+			              last[end] == '\0',
+			              "malformed line: [%s]", last);
+			ck_assert_uint_le(done, total);
+			ck_assert_uint_eq(total, eventloop_runs[_i].count);
+		}
+		last = line;
+	}
+	ck_assert_ptr_nonnull(last);
+	ck_assert_str_eq(last, expect);
+	free_result(&r);
+}
+END_TEST
+
+START_TEST(eventloop_help_exits_0)
+{
+	struct result r;
+
+	run(&r, EVENTLOOP, "--help", NULL);
+	assert_exit(&r, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "Usage: eventloop"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--jobs"));
+	ck_assert_str_eq(r.err, "");
+	free_result(&r);
+}
+END_TEST
+
+static const char *const eventloop_bad[][3] = {
+	{ "--bogus", NULL, NULL }, { "-j", "0", NULL },
+	{ "-j", "x", NULL },       { "--jobs", "-1", NULL },
+	{ "-n", "5x", NULL },      { "--count", "", NULL },
+	{ "--jobs", NULL, NULL },  { "stray", NULL, NULL },
+};
+
+START_TEST(eventloop_bad_options_exit_2)
+{
+	struct result r;
+
+	run(&r, EVENTLOOP, eventloop_bad[_i][0], eventloop_bad[_i][1],
+	    eventloop_bad[_i][2], NULL);
+	assert_exit(&r, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_ptr_nonnull(strstr(r.err, "Usage: eventloop"));
+	free_result(&r);
+}
+END_TEST
+
 static Suite *examples_suite(void)
 {
 	Suite *s = suite_create("examples");
@@ -509,6 +620,17 @@ static Suite *examples_suite(void)
 	tcase_add_test(tc, checksum_missing_file_exit_1);
 	tcase_add_test(tc, checksum_usage_errors_exit_2);
 	tcase_add_loop_test(tc, checksum_signal_stops_run, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("eventloop");
+	tcase_set_timeout(tc, TU_TIMEOUT);
+	tcase_add_loop_test(tc, eventloop_counts_primes, 0,
+	                    (int)(sizeof(eventloop_runs) /
+	                          sizeof(eventloop_runs[0])));
+	tcase_add_test(tc, eventloop_help_exits_0);
+	tcase_add_loop_test(tc, eventloop_bad_options_exit_2, 0,
+	                    (int)(sizeof(eventloop_bad) /
+	                          sizeof(eventloop_bad[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
