@@ -83,6 +83,27 @@ static void leave(workq_pool_t *pool)
 	workq__unlock(&pool->mu);
 }
 
+/*
+ * Runs if fn ends its worker thread (pthread_exit, or cancellation inside
+ * fn): the item counts as done, so workq_join does not wait for it
+ * forever, and the worker leaves, so the pool can still be joined.  The
+ * pool goes on with one worker fewer.
+ */
+static void worker_abandoned(void *arg)
+{
+	workq_pool_t *pool = arg;
+
+	(void)workq_task_done(pool->q);
+	leave(pool);
+}
+
+static void run_fn(workq_pool_t *pool, void *item)
+{
+	pthread_cleanup_push(worker_abandoned, pool);
+	pool->fn(item, pool->arg);
+	pthread_cleanup_pop(0);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -92,7 +113,7 @@ static void *worker_main(void *arg)
 	set_name(w->index);
 	if (pass_gate(pool)) {
 		while (workq_get(pool->q, &item) == 0) {
-			pool->fn(item, pool->arg);
+			run_fn(pool, item);
 			(void)workq_task_done(pool->q);
 		}
 		/* item is WORKQ_DONE: pass it on to the other workers. */

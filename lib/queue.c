@@ -538,30 +538,51 @@ int workq_close(workq_t *q)
 	return 0;
 }
 
-/* How many items discard hands to fn per lock hold: bounded so that the
- * buffer lives on the stack (no allocation after create). */
-#define DISCARD_BATCH 64
+/*
+ * Runs if fn ends the discarding thread (pthread_exit, or cancellation at
+ * a cancellation point inside fn).  The item fn held was handed over; the
+ * items not yet removed stay queued, for consumers or another discard,
+ * so nothing is lost, and the call stops keeping destroy away.
+ */
+static void discard_abandoned(void *arg)
+{
+	workq_t *q = arg;
+
+	workq__lock(&q->mu);
+	q->busy--;
+	workq__unlock(&q->mu);
+}
+
+/* Calls fn(item, arg) with q->mu not held. */
+static void hand_back(workq_t *q, workq_item_fn *fn, void *item, void *arg)
+{
+	pthread_cleanup_push(discard_abandoned, q);
+	fn(item, arg);
+	pthread_cleanup_pop(0);
+}
 
 int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 {
-	void *batch[DISCARD_BATCH];
-	size_t k, i;
-
 	if (q == NULL)
 		return EINVAL;
 	workq__lock(&q->mu);
 	q->busy++;
 	close_locked(q);
-	/* Closed, so nothing new arrives and the loop ends.  Items leave the
-	 * ring (and count as finished) under the lock; fn sees them after it
-	 * is dropped, so fn may call back into q.  A consumer running
-	 * meanwhile takes the others: each item goes exactly one way. */
-	while ((k = pop_many_locked(q, batch, DISCARD_BATCH)) > 0) {
-		q->discarded += k;
-		finish_locked(q, k);
+	/* Closed, so nothing new arrives and the loop ends.  Each item leaves
+	 * the ring (and counts as finished) under the lock; fn sees it after
+	 * the lock is dropped, so fn may call back into q.  One item at a
+	 * time, so that fn never holds more than the one it was given, and
+	 * a consumer running meanwhile takes the others: each item goes
+	 * exactly one way. */
+	while (q->len > 0) {
+		void *item = pop_locked(q);
+
+		q->discarded++;
+		finish_locked(q, 1);
+		if (fn == NULL)
+			continue;
 		workq__unlock(&q->mu);
-		for (i = 0; fn != NULL && i < k; i++)
-			fn(batch[i], arg);
+		hand_back(q, fn, item, arg);
 		workq__lock(&q->mu);
 	}
 	q->busy--;
