@@ -8,7 +8,8 @@
  * (it is not async-signal-safe), so the signals stay blocked in every
  * thread and a thread of ours takes them with sigwait(), then calls
  * workq_discard() to drop the files not started.  The pool finishes the
- * files in hand and ends; we exit with 128 + the signal number.
+ * files in hand and ends; we exit with 128 + the signal number.  A
+ * second signal exits at once.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -100,16 +101,18 @@ static void usage(FILE *f, int status)
 {
 	fputs("Usage: checksum [-j N] [--delay-ms MS] FILE...\n"
 	      "Prints the CRC-32 of each FILE, using N threads (default 4).\n"
-	      "  --delay-ms MS  wait MS ms before each file (to test SIGINT)\n", f);
+	      "  --delay-ms MS  wait MS ms before each file (to test SIGINT)\n",
+	      f);
 	exit(status);
 }
 
-static long number(const char *s, long min)
+/* A whole decimal number in [min, max], or a usage error. */
+static long number(const char *s, long min, long max)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (*s < '0' || *s > '9' || *end != '\0' || v < min || v > 1000000)
+	if (*s < '0' || *s > '9' || *end != '\0' || v < min || v > max)
 		usage(stderr, 2);
 	return v;
 }
@@ -128,8 +131,8 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': nthreads = number(optarg, 1); break;
-		case 'd': delay_ms = number(optarg, 0); break;
+		case 'j': nthreads = number(optarg, 1, 1024); break;
+		case 'd': delay_ms = number(optarg, 0, 60000); break;
 		case 'h': usage(stdout, 0); break;
 		default: usage(stderr, 2);
 		}
@@ -152,7 +155,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	check(pthread_sigmask(SIG_BLOCK, &sigs, NULL), "pthread_sigmask");
 	check(workq_create(&q, 2 * (size_t)nthreads), "workq_create");
-	check(pthread_create(&sigthread, NULL, take_signals, NULL), "pthread_create");
+	check(pthread_create(&sigthread, NULL, take_signals, NULL),
+	      "pthread_create");
 	check(workq_pool_start(&pool, q, (size_t)nthreads, sum_file, &delay_ms),
 	      "workq_pool_start");
 	for (i = 0; i < n; i++) {
@@ -170,7 +174,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n; i++) {
 		if (jobs[i].state == SUMMED)
-			printf("%08lx  %s\n", (unsigned long)jobs[i].crc, jobs[i].path);
+			printf("%08lx  %s\n", (unsigned long)jobs[i].crc,
+			       jobs[i].path);
 		if (jobs[i].state == FAILED) {
 			fprintf(stderr, "checksum: %s: %s\n", jobs[i].path,
 			        strerror(jobs[i].err));

@@ -91,10 +91,12 @@ static void *pull(void *arg)
 
 static void usage(FILE *f, int status)
 {
-	fputs("Usage: pushpull [--items N] [--interval-ms MS] [--max-work-ms MS]\n"
-	      "                [--pullers NAME,...] [--seed S] [--help]\n"
-	      "Defaults: 20 items, one every 500 ms; pullers Fred,George (names\n"
-	      "of 1 to 32 characters) working up to 3000 ms on each item.\n", f);
+	fputs("Usage: pushpull [--items N] [--interval-ms MS]\n"
+	      "                [--max-work-ms MS] [--pullers NAME,...]\n"
+	      "                [--seed S] [--help]\n"
+	      "Defaults: 20 items, one every 500 ms; pullers Fred,George\n"
+	      "(names of 1 to 32 characters) working up to 3000 ms on an\n"
+	      "item; seed from the clock.\n", f);
 	exit(status);
 }
 
@@ -124,8 +126,9 @@ static struct puller *parse_names(const char *name, size_t *np)
 			usage(stderr, 2);
 		/* As Python's f"{name:^6}": an odd space goes on the right. */
 		pad = len < 6 ? 6 - len : 0;
-		snprintf(p[i].label, sizeof(p[i].label), "%*s%.*s%*s", (int)(pad / 2),
-		         "", (int)len, name, (int)(pad - pad / 2), "");
+		snprintf(p[i].label, sizeof(p[i].label), "%*s%.*s%*s",
+		         (int)(pad / 2), "", (int)len, name,
+		         (int)(pad - pad / 2), "");
 	}
 	*np = n;
 	return p;
@@ -134,9 +137,12 @@ static struct puller *parse_names(const char *name, size_t *np)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "items", 1, NULL, 'n' },    { "interval-ms", 1, NULL, 'i' },
-		{ "max-work-ms", 1, NULL, 'w' }, { "pullers", 1, NULL, 'p' },
-		{ "seed", 1, NULL, 's' },     { "help", 0, NULL, 'h' },
+		{ "items", required_argument, NULL, 'n' },
+		{ "interval-ms", required_argument, NULL, 'i' },
+		{ "max-work-ms", required_argument, NULL, 'w' },
+		{ "pullers", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *names = "Fred,George";
@@ -171,8 +177,8 @@ int main(int argc, char **argv)
 	check(pthread_create(&pusher, NULL, push, NULL), "pthread_create");
 	for (i = 0; i < n; i++) {
 		pullers[i].seed = (unsigned)(seed + i);
-		check(pthread_create(&pullers[i].thread, NULL, pull, &pullers[i]),
-		      "pthread_create");
+		check(pthread_create(&pullers[i].thread, NULL, pull,
+		                     &pullers[i]), "pthread_create");
 	}
 	check(pthread_join(pusher, NULL), "pthread_join");
 	for (i = 0; i < n; i++)

@@ -132,64 +132,96 @@ static void assert_exit(const struct result *r, int code)
 /* pushpull                                                            */
 /* ------------------------------------------------------------------ */
 
+/* What check_line() has seen of a pushpull transcript so far. */
+struct transcript {
+	const char *const *labels;      /* the names, centred in 6 columns */
+	int nlab, nitems;
+	int got[64], dsig[8], done[8];  /* per item, per puller */
+};
+
+/* The puller whose "[<label>] " starts `line`; fails if none does. */
+static int puller_of(const struct transcript *t, const char *line)
+{
+	size_t len;
+	int p;
+
+	for (p = 0; p < t->nlab; p++) {
+		len = strlen(t->labels[p]);
+		if (line[0] == '[' &&
+		    strncmp(line + 1, t->labels[p], len) == 0 &&
+		    strncmp(line + 1 + len, "] ", 2) == 0)
+			return p;
+	}
+	ck_abort_msg("line with no known label: [%s]", line);
+	return -1;
+}
+
 /*
- * Checks a whole pushpull transcript: each of items 0..nitems-1 got by
- * exactly one puller, each line "[<label>] ..." for one of the expected
- * labels (the name centred in 6 columns), each puller's DONE_SIGNAL and
- * Done lines exactly once and in that order, with nothing after them,
- * and "Queue size is now 0" last.
+ * One puller line: "Got item: K (size N)" for an item not yet seen
+ * (in exactly that format), then "Got item: DONE_SIGNAL (size 0)", then
+ * "Done", and nothing more from that puller.
+ */
+static void check_line(struct transcript *t, const char *line)
+{
+	int p = puller_of(t, line), k;
+	const char *rest = line + strlen(t->labels[p]) + 3;
+	char again[64];
+	size_t size;
+
+	ck_assert_msg(t->done[p] == 0, "line after Done: [%s]", line);
+	if (strcmp(rest, "Done") == 0) {
+		ck_assert_msg(t->dsig[p] == 1, "Done too early: [%s]", line);
+		t->done[p]++;
+		return;
+	}
+	ck_assert_msg(t->dsig[p] == 0, "line after DONE_SIGNAL: [%s]", line);
+	if (strcmp(rest, "Got item: DONE_SIGNAL (size 0)") == 0) {
+		t->dsig[p]++;
+		return;
+	}
+	ck_assert_msg(sscanf(rest, "Got item: %d (size %zu)", &k, &size) == 2,
+	              "malformed line: [%s]", line);
+	snprintf(again, sizeof(again), "Got item: %d (size %zu)", k, size);
+	ck_assert_msg(strcmp(rest, again) == 0, "malformed line: [%s]", line);
+	ck_assert_msg(k >= 0 && k < t->nitems, "bad item: [%s]", line);
+	ck_assert_msg(size < (size_t)t->nitems, "bad size: [%s]", line);
+	t->got[k]++;
+}
+
+/*
+ * Checks a whole transcript: puller lines as check_line() wants them,
+ * each item got by exactly one puller, every puller done, and
+ * "Queue size is now 0" last.  Overwrites `out`.
  */
 static void check_transcript(char *out, const char *const *labels, int nlab,
                              int nitems)
 {
-	int got[64] = { 0 }, dsig[8] = { 0 }, done[8] = { 0 };
-	int nlines = 0, k, p, end;
-	size_t size, len;
-	char *line, *rest, *save = NULL;
+	struct transcript t;
+	char *line, *save = NULL;
+	int nlines = 0, i;
 
 	ck_assert_int_le(nitems, 64);
 	ck_assert_int_le(nlab, 8);
+	memset(&t, 0, sizeof(t));
+	t.labels = labels;
+	t.nlab = nlab;
+	t.nitems = nitems;
 	ck_assert_msg(out[0] != '\0' && out[strlen(out) - 1] == '\n',
 	              "output does not end with a newline: [%s]", out);
 	ck_assert_msg(strstr(out, "\n\n") == NULL, "empty line in [%s]", out);
-	for (line = strtok_r(out, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save), nlines++) {
-		if (strncmp(line, "Queue size is now ", 18) == 0) {
-			ck_assert_str_eq(line, "Queue size is now 0");
-			ck_assert_ptr_null(strtok_r(NULL, "\n", &save));
-			break;
-		}
-		for (p = 0; p < nlab; p++) {
-			len = strlen(labels[p]);
-			if (line[0] == '[' && strncmp(line + 1, labels[p], len) == 0
-			    && strncmp(line + 1 + len, "] ", 2) == 0)
-				break;
-		}
-		ck_assert_msg(p < nlab, "line with no known label: [%s]", line);
-		ck_assert_msg(done[p] == 0, "line after Done: [%s]", line);
-		rest = line + len + 3;
-		if (strcmp(rest, "Done") == 0) {
-			ck_assert_msg(dsig[p] == 1, "Done before DONE_SIGNAL: [%s]", line);
-			done[p]++;
-		} else if (strcmp(rest, "Got item: DONE_SIGNAL (size 0)") == 0) {
-			ck_assert_msg(dsig[p] == 0, "second DONE_SIGNAL: [%s]", line);
-			dsig[p]++;
-		} else {
-			end = -1;
-			ck_assert_msg(sscanf(rest, "Got item: %d (size %zu)%n", &k,
-			                     &size, &end) == 2 && rest[end] == '\0',
-			              "malformed line: [%s]", line);
-			ck_assert_msg(dsig[p] == 0, "item after DONE_SIGNAL: [%s]", line);
-			ck_assert_msg(k >= 0 && k < nitems, "bad item: [%s]", line);
-			ck_assert_msg(size < (size_t)nitems, "bad size: [%s]", line);
-			got[k]++;
-		}
-	}
+	for (line = strtok_r(out, "\n", &save);
+	     line != NULL && strncmp(line, "Queue size ", 11) != 0;
+	     line = strtok_r(NULL, "\n", &save), nlines++)
+		check_line(&t, line);
 	ck_assert_msg(line != NULL, "no \"Queue size is now\" line");
-	for (k = 0; k < nitems; k++)
-		ck_assert_msg(got[k] == 1, "item %d got %d times", k, got[k]);
-	for (p = 0; p < nlab; p++)
-		ck_assert_msg(done[p] == 1, "puller [%s] not done", labels[p]);
+	ck_assert_str_eq(line, "Queue size is now 0");
+	ck_assert_ptr_null(strtok_r(NULL, "\n", &save));
+	for (i = 0; i < nitems; i++)
+		ck_assert_msg(t.got[i] == 1, "item %d got %d times", i,
+		              t.got[i]);
+	for (i = 0; i < nlab; i++)
+		ck_assert_msg(t.done[i] == 1, "puller [%s] not done",
+		              labels[i]);
 	ck_assert_int_eq(nlines, nitems + 2 * nlab);
 }
 
@@ -219,7 +251,8 @@ START_TEST(pushpull_three_pullers_names_centred)
 	struct result r;
 
 	run(&r, PUSHPULL, "--items", "20", "--interval-ms", "1",
-	    "--max-work-ms", "2", "--seed", "7", "--pullers", "A,Bob,Carol", NULL);
+	    "--max-work-ms", "2", "--seed", "7", "--pullers", "A,Bob,Carol",
+	    NULL);
 	assert_exit(&r, 0);
 	ck_assert_str_eq(r.err, "");
 	check_transcript(r.out, labels, 3, 20);
@@ -616,7 +649,8 @@ static Suite *examples_suite(void)
 	tc = tcase_create("checksum");
 	tcase_set_timeout(tc, TU_TIMEOUT);
 	tcase_add_unchecked_fixture(tc, files_setup, files_teardown);
-	tcase_add_loop_test(tc, checksum_matches_reference_in_argument_order, 0, 2);
+	tcase_add_loop_test(tc, checksum_matches_reference_in_argument_order,
+	                    0, 2);
 	tcase_add_test(tc, checksum_missing_file_exit_1);
 	tcase_add_test(tc, checksum_usage_errors_exit_2);
 	tcase_add_loop_test(tc, checksum_signal_stops_run, 0, 2);
