@@ -370,7 +370,7 @@ WORKQ_API size_t workq_capacity(const workq_t *q);
 /* 1 once the queue is closed, else 0 (also for NULL).  Since: 0.1 */
 WORKQ_API int workq_is_closed(const workq_t *q);
 
-/* The library's version, e.g. "0.1.0"; matches the headers it was built
+/* The library's version, e.g. "0.2.0"; matches the headers it was built
  * with, which may differ from the headers a program was compiled with.
  * Since: 0.1 */
 WORKQ_API const char *workq_version(void);

@@ -86,40 +86,53 @@ static void leave(workq_pool_t *pool)
 /*
  * Runs if fn ends its worker thread (pthread_exit, or cancellation inside
  * fn): the item counts as done, so workq_join does not wait for it
- * forever, and the worker leaves, so the pool can still be joined.  The
- * pool goes on with one worker fewer.
+ * forever.
  */
-static void worker_abandoned(void *arg)
+static void item_abandoned(void *arg)
 {
 	workq_pool_t *pool = arg;
 
 	(void)workq_task_done(pool->q);
-	leave(pool);
 }
 
 static void run_fn(workq_pool_t *pool, void *item)
 {
-	pthread_cleanup_push(worker_abandoned, pool);
+	pthread_cleanup_push(item_abandoned, pool);
 	pool->fn(item, pool->arg);
 	pthread_cleanup_pop(0);
+}
+
+/* Runs when the worker ends, however it ends: returning, fn ending the
+ * thread, or a cancellation (in workq_get, say) that the program should
+ * not have sent but that must not make the pool's joins hang.  The pool
+ * goes on with one worker fewer. */
+static void worker_exit(void *arg)
+{
+	leave(arg);
+}
+
+static void work(workq_pool_t *pool)
+{
+	void *item;
+
+	while (workq_get(pool->q, &item) == 0) {
+		run_fn(pool, item);
+		(void)workq_task_done(pool->q);
+	}
+	/* item is WORKQ_DONE: pass it on to the other workers. */
+	(void)workq_put(pool->q, item);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	workq_pool_t *pool = w->pool;
-	void *item;
 
 	set_name(w->index);
-	if (pass_gate(pool)) {
-		while (workq_get(pool->q, &item) == 0) {
-			run_fn(pool, item);
-			(void)workq_task_done(pool->q);
-		}
-		/* item is WORKQ_DONE: pass it on to the other workers. */
-		(void)workq_put(pool->q, item);
-	}
-	leave(pool);
+	pthread_cleanup_push(worker_exit, pool);
+	if (pass_gate(pool))
+		work(pool);
+	pthread_cleanup_pop(1);
 	return NULL;
 }
 

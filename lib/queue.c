@@ -143,25 +143,23 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * Waits until `ready(q)` holds or the queue closes, as `mode` allows.
+ * Waits until `ready(q)` holds or the queue closes, as `mode` allows,
+ * and sets *slept if it had to sleep (the caller counts calls that slept,
+ * for workq_stats, once per call however often they slept).
  * Returns 0 when ready, WORKQ_CLOSED when closed (closed wins: a closed
  * queue never accepts, and a drained closed queue never blocks), else
  * EAGAIN or ETIMEDOUT.  Called with q->mu held.
  */
 static int await_locked(workq_t *q, int (*ready)(const workq_t *),
-                        pthread_cond_t *cv, size_t *count,
-                        unsigned long long *waits, enum wait_mode mode,
-                        const struct timespec *deadline)
+                        pthread_cond_t *cv, size_t *count, int *slept,
+                        enum wait_mode mode, const struct timespec *deadline)
 {
-	int slept = 0;
-
 	while (!ready(q)) {
 		if (q->closed)
 			return WORKQ_CLOSED;
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
-		if (!slept++)
-			(*waits)++;     /* calls that slept, not sleeps */
+		*slept = 1;
 		if (wait_locked(q, cv, count, deadline) == ETIMEDOUT &&
 		    !ready(q) && !q->closed)
 			return ETIMEDOUT;
@@ -338,6 +336,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
+	int slept = 0;
 	int err;
 
 	if (q == NULL || workq__check_timeout(timeout) != 0)
@@ -350,9 +349,9 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	}
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-	                   &q->put_waits, is_zero(timeout) ? WAIT_NEVER : mode,
-	                   dl);
+	err = await_locked(q, has_room, &q->not_full, &q->put_waiters, &slept,
+	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	q->put_waits += (unsigned)slept;
 	if (err == 0) {
 		push_locked(q, item);
 		notify_locked(q);
@@ -400,6 +399,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 {
 	size_t done = 0;
 	size_t i;
+	int slept = 0;
 	int err;
 
 	if (nput != NULL)
@@ -417,7 +417,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		size_t k;
 
 		err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-		                   &q->put_waits, WAIT_FOREVER, NULL);
+		                   &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
 		k = push_many_locked(q, items + done, n - done);
@@ -425,6 +425,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		notify_locked(q);
 		wake_locked(&q->not_empty, q->get_waiters, k);
 	}
+	q->put_waits += (unsigned)slept;
 	q->busy--;
 	workq__unlock(&q->mu);
 	*nput = done;
@@ -441,6 +442,7 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
+	int slept = 0;
 	int err;
 
 	if (q == NULL || itemp == NULL ||
@@ -452,9 +454,9 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	}
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
-	                   &q->get_waits, is_zero(timeout) ? WAIT_NEVER : mode,
-	                   dl);
+	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters, &slept,
+	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	q->get_waits += (unsigned)slept;
 	if (err == 0) {
 		*itemp = pop_locked(q);
 		q->gets++;
@@ -502,6 +504,7 @@ static size_t pop_many_locked(workq_t *q, void **items, size_t max)
 int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 {
 	size_t k = 0;
+	int slept = 0;
 	int err;
 
 	if (ngot != NULL)
@@ -510,8 +513,9 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 		return EINVAL;
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
-	                   &q->get_waits, WAIT_FOREVER, NULL);
+	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters, &slept,
+	                   WAIT_FOREVER, NULL);
+	q->get_waits += (unsigned)slept;
 	if (err == 0) {
 		k = pop_many_locked(q, items, max);
 		q->gets += k;
