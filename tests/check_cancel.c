@@ -589,8 +589,8 @@ START_TEST(cancel_racing_put_never_loses_item)
 		s_got = r[s].done && r[s].err == 0;
 		pthread_mutex_unlock(&mu);
 		ck_assert_msg(v_cancelled || r[v].done,
-		              "iteration %ld: victim neither cancelled nor done",
-		              it);
+		              "iteration %ld: victim neither cancelled nor "
+		              "done", it);
 		ck_assert_msg(!v_got || r[v].item == tu_item(42),
 		              "iteration %ld: victim got a bogus item", it);
 		ck_assert_msg(!s_got || r[s].item == tu_item(42),
@@ -631,12 +631,12 @@ static Suite *cancel_suite(void)
 	tcase_add_test(tc, cancel_blocked_put_leaves_queue_usable);
 	tcase_add_test(tc, cancel_blocked_timed_put_leaves_queue_usable);
 	tcase_add_test(tc,
-	               cancel_blocked_put_many_on_full_queue_leaves_queue_usable);
+		cancel_blocked_put_many_on_full_queue_leaves_queue_usable);
 	tcase_add_test(tc, cancel_blocked_put_many_keeps_items_already_put);
 	tcase_add_test(tc, cancel_blocked_join_leaves_queue_usable);
 	tcase_add_test(tc, cancel_blocked_pool_join_can_be_called_again);
 	tcase_add_test(tc,
-	               cancelled_pool_join_then_blocked_pool_join_returns_on_close);
+		cancelled_pool_join_then_blocked_pool_join_returns_on_close);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(race, TU_TIMEOUT);

@@ -415,6 +415,96 @@ START_TEST(closed_code_is_epipe)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* errno                                                               */
+/* ------------------------------------------------------------------ */
+
+/* An errno value no workq call has a reason to store. */
+#define ERRNO_MARK EDOM
+
+/* Functions return their error; they never set errno, whatever the
+ * outcome. */
+START_TEST(errno_untouched_by_every_call)
+{
+	struct timespec zero = tu_ts(0, 0);
+	struct timespec short_ts = tu_ms(5);
+	struct timespec bad = tu_ts(0, -1);
+	void *items[2] = { tu_item(1), tu_item(2) };
+	workq_t *q = NULL, *r = UNTOUCHED;
+	void *item;
+	size_t moved;
+	int err[40], n = 0;
+
+	errno = ERRNO_MARK;
+	err[n++] = workq_create(&q, 2);
+	err[n++] = workq_create(&r, 0);
+	err[n++] = workq_create(NULL, 2);
+	err[n++] = workq_put(q, tu_item(1));
+	err[n++] = workq_try_put(q, tu_item(2));
+	err[n++] = workq_try_put(q, tu_item(3));
+	err[n++] = workq_timed_put(q, tu_item(3), &zero);
+	err[n++] = workq_timed_put(q, tu_item(3), &short_ts);
+	err[n++] = workq_timed_put(q, tu_item(3), &bad);
+	err[n++] = workq_put(NULL, tu_item(3));
+	err[n++] = workq_get(q, &item);
+	err[n++] = workq_try_get(q, &item);
+	err[n++] = workq_timed_get(q, &item, &short_ts);
+	err[n++] = workq_try_get(q, &item);
+	err[n++] = workq_timed_get(q, &item, &zero);
+	err[n++] = workq_timed_get(q, &item, &short_ts);
+	err[n++] = workq_get(q, NULL);
+	err[n++] = workq_put_many(q, items, 2, &moved);
+	err[n++] = workq_get_many(q, items, 0, &moved);
+	err[n++] = workq_get_many(q, items, 2, &moved);
+	err[n++] = workq_task_done(q);
+	err[n++] = workq_task_done(q);
+	err[n++] = workq_task_done(q);
+	err[n++] = workq_task_done(q);
+	err[n++] = workq_task_done(q);
+	err[n++] = workq_task_done(q);
+	err[n++] = workq_join(q);
+	err[n++] = workq_close(q);
+	err[n++] = workq_get(q, &item);
+	err[n++] = workq_put(q, WORKQ_DONE);
+	err[n++] = workq_discard(q, NULL, NULL);
+	ck_assert_int_eq(errno, ERRNO_MARK);
+	(void)workq_size(q);
+	(void)workq_capacity(q);
+	(void)workq_is_closed(q);
+	(void)workq_is_closed(NULL);
+	err[n++] = workq_destroy(q);
+	ck_assert_int_eq(errno, ERRNO_MARK);
+
+	/* The calls did fail in every way they can. */
+	ck_assert_int_eq(n, 32);
+	ck_assert_int_eq(err[1], EINVAL);
+	ck_assert_int_eq(err[5], EAGAIN);
+	ck_assert_int_eq(err[7], ETIMEDOUT);
+	ck_assert_int_eq(err[8], EINVAL);
+	ck_assert_int_eq(err[15], ETIMEDOUT);
+	ck_assert_int_eq(err[25], ERANGE);
+	ck_assert_int_eq(err[28], WORKQ_CLOSED);
+	ck_assert_int_eq(err[n - 1], 0);
+}
+END_TEST
+
+/* ENOMEM is returned, not left in errno (malloc sets errno when it
+ * fails; the library must not pass that on). */
+START_TEST(errno_untouched_by_failed_allocation)
+{
+	workq_t *q = UNTOUCHED;
+	int err;
+
+	errno = ERRNO_MARK;
+	err = workq_create(&q, CAP_LIMIT);
+	ck_assert_int_eq(errno, ERRNO_MARK);
+	if (err == 0)
+		ck_assert_int_eq(workq_destroy(q), 0);
+	else
+		ck_assert_int_eq(err, ENOMEM);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* destroy while busy                                                  */
 /* ------------------------------------------------------------------ */
 
@@ -605,6 +695,8 @@ int main(void)
 	tcase_add_test(tc, destroy_accepts_queue_with_items);
 	tcase_add_test(tc, done_sentinel_is_distinct_pointer);
 	tcase_add_test(tc, closed_code_is_epipe);
+	tcase_add_test(tc, errno_untouched_by_every_call);
+	tcase_add_test(tc, errno_untouched_by_failed_allocation);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tn, TU_TIMEOUT);
