@@ -89,9 +89,13 @@ static void transfer(int fd, int writing)
 
 void workq__notifier_set(struct workq__notifier *n, int readable)
 {
+	int saved_errno;
+
 	if (readable == n->raised)
 		return;
+	saved_errno = errno;    /* the API never sets errno */
 	transfer(readable ? n->wfd : n->rfd, readable);
+	errno = saved_errno;
 	n->raised = readable;
 }
 

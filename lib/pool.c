@@ -239,11 +239,14 @@ int workq_pool_start(workq_pool_t **poolp, workq_t *q, size_t nthreads,
                      workq_item_fn *fn, void *arg)
 {
 	workq_pool_t *pool;
+	int saved_errno;
 	int err;
 
 	if (poolp == NULL || q == NULL || nthreads == 0 || fn == NULL)
 		return EINVAL;
+	saved_errno = errno;    /* malloc may set it; the API never does */
 	err = alloc_pool(&pool, nthreads);
+	errno = saved_errno;
 	if (err != 0)
 		return err;
 	pool->gate = GATE_WAIT;

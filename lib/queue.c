@@ -143,15 +143,17 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * Waits until `ready(q)` holds or the queue closes, as `mode` allows,
- * and sets *slept if it had to sleep (the caller counts calls that slept,
- * for workq_stats, once per call however often they slept).
+ * Waits until `ready(q)` holds or the queue closes, as `mode` allows.
+ * Counts the call in *waits (for workq_stats) when it first sleeps;
+ * *slept, owned by the caller, makes that once per call, however often
+ * the call sleeps.
  * Returns 0 when ready, WORKQ_CLOSED when closed (closed wins: a closed
  * queue never accepts, and a drained closed queue never blocks), else
  * EAGAIN or ETIMEDOUT.  Called with q->mu held.
  */
 static int await_locked(workq_t *q, int (*ready)(const workq_t *),
-                        pthread_cond_t *cv, size_t *count, int *slept,
+                        pthread_cond_t *cv, size_t *count,
+                        unsigned long long *waits, int *slept,
                         enum wait_mode mode, const struct timespec *deadline)
 {
 	while (!ready(q)) {
@@ -159,7 +161,10 @@ static int await_locked(workq_t *q, int (*ready)(const workq_t *),
 			return WORKQ_CLOSED;
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
-		*slept = 1;
+		if (!*slept) {
+			*slept = 1;
+			(*waits)++;
+		}
 		if (wait_locked(q, cv, count, deadline) == ETIMEDOUT &&
 		    !ready(q) && !q->closed)
 			return ETIMEDOUT;
@@ -248,12 +253,17 @@ static void finish_locked(workq_t *q, size_t k)
 int workq_create(workq_t **qp, size_t capacity)
 {
 	workq_t *q;
+	int saved_errno = errno;
 	int err;
 
 	if (qp == NULL || capacity == 0 ||
 	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
 		return EINVAL;
+	/* No object may exceed PTRDIFF_MAX bytes; do not even ask for one. */
+	if (capacity > (PTRDIFF_MAX - sizeof(*q)) / sizeof(void *))
+		return ENOMEM;
 	q = malloc(sizeof(*q) + capacity * sizeof(void *));
+	errno = saved_errno;    /* the API never sets errno */
 	if (q == NULL)
 		return ENOMEM;
 	err = pthread_mutex_init(&q->mu, NULL);
@@ -349,9 +359,9 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	}
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_room, &q->not_full, &q->put_waiters, &slept,
+	err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
+	                   &q->put_waits, &slept,
 	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
-	q->put_waits += (unsigned)slept;
 	if (err == 0) {
 		push_locked(q, item);
 		notify_locked(q);
@@ -417,7 +427,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		size_t k;
 
 		err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-		                   &slept, WAIT_FOREVER, NULL);
+		                   &q->put_waits, &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
 		k = push_many_locked(q, items + done, n - done);
@@ -425,7 +435,6 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		notify_locked(q);
 		wake_locked(&q->not_empty, q->get_waiters, k);
 	}
-	q->put_waits += (unsigned)slept;
 	q->busy--;
 	workq__unlock(&q->mu);
 	*nput = done;
@@ -454,9 +463,9 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	}
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters, &slept,
+	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
+	                   &q->get_waits, &slept,
 	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
-	q->get_waits += (unsigned)slept;
 	if (err == 0) {
 		*itemp = pop_locked(q);
 		q->gets++;
@@ -513,9 +522,8 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 		return EINVAL;
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters, &slept,
-	                   WAIT_FOREVER, NULL);
-	q->get_waits += (unsigned)slept;
+	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
+	                   &q->get_waits, &slept, WAIT_FOREVER, NULL);
 	if (err == 0) {
 		k = pop_many_locked(q, items, max);
 		q->gets += k;
@@ -582,7 +590,10 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 		void *item = pop_locked(q);
 
 		q->discarded++;
-		finish_locked(q, 1);
+		/* task_done may have been called ahead for items still queued
+		 * (it counts, it does not name items): never go below zero. */
+		if (q->unfinished > 0)
+			finish_locked(q, 1);
 		if (fn == NULL)
 			continue;
 		workq__unlock(&q->mu);
@@ -693,7 +704,10 @@ int workq_pollfd(workq_t *q, int *fdp)
 		return EINVAL;
 	workq__lock(&q->mu);
 	if (q->note.rfd < 0) {
+		int saved_errno = errno;
+
 		err = workq__notifier_open(&q->note);
+		errno = saved_errno;
 		if (err == 0)
 			notify_locked(q);       /* items may be queued already */
 	}

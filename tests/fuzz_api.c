@@ -223,7 +223,9 @@ static void op_discard(struct model *m)
 	m->closed = 1;
 	check(workq_discard(m->q, discard_fn, &log) == 0);
 	check(log.seen == m->len);
-	m->unfinished -= m->len;
+	/* Discarded items count as finished, but task_done may have been
+	 * called ahead for some: the count stops at zero. */
+	m->unfinished = m->unfinished > m->len ? m->unfinished - m->len : 0;
 	m->len = 0;
 }
 
