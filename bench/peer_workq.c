@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <workq.h>
 
@@ -85,6 +86,7 @@ static int wq_end_check(void *q, uint64_t nput, char *why, size_t len)
 	{
 		struct workq_stats st;
 
+		memset(&st, 0, sizeof(st));
 		if (workq_stats(q, &st) != 0 || st.puts != nput ||
 		    st.gets != nput) {
 			snprintf(why, len, "stats: %llu puts, %llu gets, "
