@@ -22,6 +22,8 @@
  *                queues; ns per round trip: the median of R runs'
  *                medians [min-max], and the median of their p99s.
  *   pingpong_fd  workq only: the same with both queues' pollfd asked for.
+ *                Each fd run is taken in turns with a plain run of the
+ *                same shape, and the last column compares the two.
  *   close_c16    16 consumers asleep in get on an empty queue (capacity
  *                64); us from the shutdown call (workq_close, the peer's
  *                close, or 16 sentinels) until all 16 are joined; median
@@ -235,6 +237,13 @@ struct row {
 static int is_tput(enum kind k)
 {
 	return k == TPUT || k == BATCHED || k == FD || k == FDPOLL;
+}
+
+/* The rows that measure workq's descriptor path, against the plain
+ * kind of the same shape. */
+static int is_fd(enum kind k)
+{
+	return k == FD || k == FDPOLL || k == PINGPONG_FD;
 }
 
 static const char *unit_of(enum kind k)
@@ -1008,6 +1017,8 @@ struct cell {
 	double per_cpu;         /* median million units per CPU second */
 	double allocs;          /* worst allocations per unit; < 0: n/a */
 	double p99;             /* ping-pong: 99th percentile; else 0 */
+	double ref;             /* fd rows: workq's plain median, from runs
+	                         * taken in turns with these; else 0 */
 	char note[320];
 };
 
@@ -1093,21 +1104,29 @@ static double pilot(struct tput_arg *a, struct cell *c)
 static void cell_tput(const struct row *row, const struct peer *p,
                       struct cell *c)
 {
-	double rate[64], cpu[64], per[64];
-	struct tput_arg a = {row, p, 0};
+	double rate[64], cpu[64], per[64], ref[64];
+	struct row plain = *row;
+	struct tput_arg a = {row, p, 0}, b = {&plain, p, 0};
 	double est, limit, spent = 0;
-	int i, nok = 0, nfail = 0;
+	int i, nok = 0, nfail = 0, nref = 0;
 	enum outcome o;
 	struct run r;
 	uint64_t n;
 
 	if ((est = pilot(&a, c)) < 0)
 		return;
-	n = a.n;
+	n = b.n = a.n;
+	plain.kind = TPUT;
 	limit = LIMIT_FACTOR * est < LIMIT_MIN_S ? LIMIT_MIN_S :
 	        LIMIT_FACTOR * est;
 	c->allocs = -1;
 	for (i = 0; i < opt.reps && i < 64; i++) {
+		/* The fd rows take a plain run before each of theirs, so
+		 * that the two are compared under the same conditions:
+		 * rows measured minutes apart on a shared VM are not. */
+		if (is_fd(row->kind) &&
+		    forked(tput_child, &b, limit, 1, &r) == DONE && r.ok)
+			ref[nref++] = (double)n / r.secs / 1e6;
 		o = forked(tput_child, &a, limit, 1, &r);
 		spent += r.secs;
 		if (o == STALLED) {
@@ -1155,6 +1174,7 @@ static void cell_tput(const struct row *row, const struct peer *p,
 	c->hi = rate[c->nruns - 1];
 	c->cpu = median(cpu, c->nruns);
 	c->per_cpu = nok > 0 ? median(per, nok) : -1;
+	c->ref = nref > 0 ? median(ref, nref) : 0;
 }
 
 /*
@@ -1168,15 +1188,24 @@ static void cell_pingpong(const struct row *row, const struct peer *p,
                           struct cell *c)
 {
 	uint64_t each = opt.trips / (uint64_t)opt.reps;
+	struct row plain = *row;
 	struct pp_arg a = {row, p, each < 1000 ? 1000 : each};
-	double med[64], p99[64], cpu[64], per[64], mean = 0;
+	struct pp_arg b = {&plain, p, a.trips};
+	double med[64], p99[64], cpu[64], per[64], ref[64], mean = 0;
 	double limit = LIMIT_MIN_S + (double)a.trips * 200e-6;
-	int i, nfail = 0;
+	int i, nfail = 0, nref = 0;
 	struct run r;
 
+	plain.kind = PINGPONG;
 	c->allocs = -1;
 	for (i = 0; i < opt.reps; i++) {
-		enum outcome o = forked(pingpong_child, &a, limit, 0, &r);
+		enum outcome o;
+
+		/* In turns with plain runs, as in cell_tput. */
+		if (is_fd(row->kind) &&
+		    forked(pingpong_child, &b, limit, 0, &r) == DONE && r.ok)
+			ref[nref++] = r.v[0];
+		o = forked(pingpong_child, &a, limit, 0, &r);
 
 		if (o != DONE || !r.ok) {
 			c->nstalled += o == STALLED;
@@ -1202,6 +1231,7 @@ static void cell_pingpong(const struct row *row, const struct peer *p,
 	c->p99 = median(p99, c->nruns);
 	c->cpu = median(cpu, c->nruns);
 	c->per_cpu = median(per, c->nruns);
+	c->ref = nref > 0 ? median(ref, nref) : 0;
 	note(c, "%d runs of %" PRIu64 " round trips; mean of the runs' "
 	     "means %.0f ns", c->nruns, a.trips, mean / c->nruns);
 }
@@ -1328,11 +1358,10 @@ static double speedup(const struct row *row, const struct cell *w,
 /*
  * The last column: workq's speed over the best other peer's, and over
  * the best bounded one where that differs (GLib's queue is unbounded,
- * so it never waits for room); for the fd rows, over workq's own plain
- * row of the same shape.
+ * so it never waits for room); for the fd rows, over workq's plain runs
+ * taken in turns with them.
  */
-static void print_ratio(const struct row *row, const struct cell *cells,
-                        const struct cell *plain, const char *plain_name)
+static void print_ratio(const struct row *row, const struct cell *cells)
 {
 	const struct cell *w = NULL;
 	int best, bounded;
@@ -1345,10 +1374,13 @@ static void print_ratio(const struct row *row, const struct cell *cells,
 		printf(" – |\n");
 		return;
 	}
-	if (plain != NULL) {
-		if (usable(plain) && plain->med > 0)
-			printf(" %.2f× of %s |\n", speedup(row, w, plain),
-			       plain_name);
+	if (is_fd(row->kind)) {
+		struct cell plain = *w;
+
+		plain.med = w->ref;
+		if (plain.med > 0)
+			printf(" %.2f× of plain, in turns |\n",
+			       speedup(row, w, &plain));
 		else
 			printf(" – |\n");
 		return;
@@ -1465,8 +1497,9 @@ static void print_header(int argc, char **argv)
 		       "in (-Wl,--wrap missing)\n");
 	printf("- last column: workq's speed ÷ the best other peer's "
 	       "(> 1: workq faster), and ÷ the best bounded one where the "
-	       "best is GLib's unbounded queue; fd rows: ÷ workq's own "
-	       "plain row.  STALLED k/n: k of n runs were killed (no item "
+	       "best is GLib's unbounded queue; fd rows: ÷ the median of "
+	       "plain runs (no descriptor) of the same shape, taken in "
+	       "turns with the fd runs.  STALLED k/n: k of n runs were killed (no item "
 	       "received for %.3g s, or still running at %dx the pilot's "
 	       "estimate) and count at the rate they reached; FAIL: "
 	       "verification failed.  Other work on the machine is not "
@@ -1682,31 +1715,6 @@ static void pick_peers(void)
 		die("--peers: none of these is built in");
 }
 
-/* workq's cell in the earlier row that an fd row compares with (the
- * plain row of the same shape), or NULL; its name goes to *name. */
-static const struct cell *plain_of(const struct row *rows, size_t i,
-                                   const struct cell *cells,
-                                   const char **name)
-{
-	const struct row *r = &rows[i];
-	enum kind k = r->kind == PINGPONG_FD ? PINGPONG : TPUT;
-	size_t j, w;
-
-	if (r->kind != FD && r->kind != FDPOLL && r->kind != PINGPONG_FD)
-		return NULL;
-	for (j = 0; j < i; j++) {
-		if (rows[j].kind != k || rows[j].P != r->P ||
-		    rows[j].C != r->C || rows[j].cap != r->cap)
-			continue;
-		for (w = 0; w < npeers; w++)
-			if (peers[w] == &peer_workq) {
-				*name = rows[j].name;
-				return &cells[j * npeers + w];
-			}
-	}
-	return NULL;
-}
-
 /* Measures every peer that takes part in row r, with progress lines on
  * stderr; *done counts the cells so far, of total. */
 static void run_row(const struct row *r, struct cell *row_cells,
@@ -1760,16 +1768,12 @@ int main(int argc, char **argv)
 	print_header(argc, argv);
 	print_head();
 	for (i = 0; i < nrows; i++) {
-		const char *plain_name = NULL;
-		const struct cell *plain;
-
 		run_row(&rows[i], &cells[i * npeers], &done, total);
-		plain = plain_of(rows, i, cells, &plain_name);
 		printf("| %s | %zu | %s |", rows[i].name, rows[i].cap,
 		       unit_of(rows[i].kind));
 		for (j = 0; j < npeers; j++)
 			print_cell(&cells[i * npeers + j]);
-		print_ratio(&rows[i], &cells[i * npeers], plain, plain_name);
+		print_ratio(&rows[i], &cells[i * npeers]);
 		fflush(stdout);
 	}
 
