@@ -1056,23 +1056,27 @@ static double allocs_per(const struct peer *p, unsigned long long calls,
  * measured run will move: --items, or fewer where R runs would overrun
  * --cell-s.  Returns the estimated seconds of one run, or -1 when a
  * pilot stalled or failed (c then says so).  The smallest pilots mostly
- * time thread start-up, so they grow tenfold until one lasts long
- * enough to say how fast the queue runs.
+ * time thread start-up, so they grow until one lasts long enough to say
+ * how fast the queue runs.  Each is sized for twice that time at the
+ * last one's rate, not more: the next may run ten times slower.
  */
 static double pilot(struct tput_arg *a, struct cell *c)
 {
-	uint64_t n = opt.items, n2;
+	const double enough = opt.cell_s / (4 * opt.reps);
+	uint64_t n = opt.items, n2, least = n / 100 < 1000 ? 1000 : n / 100;
 	enum outcome o;
 	struct run r;
-	double est;
+	double est, grow;
 
-	a->n = n / 100 < 1000 ? 1000 : n / 100;
+	a->n = least;
 	for (;;) {
 		o = forked(tput_child, a, opt.pilot_s, 1, &r);
-		if (o != DONE || !r.ok || a->n >= n ||
-		    r.secs >= opt.cell_s / (4 * opt.reps))
+		if (o != DONE || !r.ok || a->n >= n || r.secs >= enough)
 			break;
-		a->n = a->n * 10 < n ? a->n * 10 : n;
+		grow = r.secs > 0 ? 2 * enough / r.secs : 10;
+		grow = grow < 2 ? 2 : grow > 10 ? 10 : grow;
+		a->n = (double)a->n * grow < (double)n ?
+		       (uint64_t)((double)a->n * grow) : n;
 	}
 	if (o != DONE || !r.ok) {
 		c->state = o == STALLED ? STALL : FAIL;
@@ -1088,8 +1092,8 @@ static double pilot(struct tput_arg *a, struct cell *c)
 	est = r.secs * (double)n / (double)a->n;
 	n2 = (uint64_t)((double)n * opt.cell_s / (est * opt.reps));
 	n2 -= n2 % 1000;
-	if (n2 < a->n)
-		n2 = a->n;
+	if (n2 < least)
+		n2 = least;
 	if (n2 < n) {
 		note(c, "%" PRIu64 " items instead of %" PRIu64 " (pilot: "
 		     "%.3g Mitems/s)", n2, n, (double)a->n / r.secs / 1e6);
