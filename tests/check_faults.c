@@ -9,7 +9,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 
 void *__real_malloc(size_t size);
 void __real_free(void *p);
@@ -132,35 +131,6 @@ static long live(void)
 	return n;
 }
 
-/* Threads of this process now, from /proc/self/task. */
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Joined threads may linger in /proc for a moment after pthread_join
- * returns (the kernel reaps them asynchronously); wait for the count. */
-static int settle_threads(int want)
-{
-	int i, n = count_threads();
-
-	for (i = 0; i < 1000 && n != want; i++) {
-		tu_sleep_ms(1);
-		n = count_threads();
-	}
-	return n;
-}
-
 static void noop(void *item, void *arg)
 {
 	(void)item;
@@ -248,7 +218,7 @@ START_TEST(pool_start_reports_enomem)
 	workq_t *q = tu_queue(4);
 	workq_pool_t *pool = (workq_pool_t *)&plan_mu;
 	long before = live();
-	int threads = count_threads();
+	int threads = tu_thread_baseline();
 	int rc;
 
 	arm(1, 0);
@@ -257,7 +227,7 @@ START_TEST(pool_start_reports_enomem)
 	ck_assert_int_eq(rc, ENOMEM);
 	ck_assert_ptr_eq(pool, (workq_pool_t *)&plan_mu);
 	ck_assert_int_eq(live(), before);
-	ck_assert_int_eq(settle_threads(threads), threads);
+	ck_assert_int_eq(tu_settle_threads(threads), threads);
 	ck_assert_int_eq(workq_destroy(q), 0);          /* no pool attached */
 }
 END_TEST
@@ -275,7 +245,7 @@ START_TEST(pool_start_unwinds_when_a_thread_cannot_start)
 	for (k = 1; k <= n; k++) {
 		workq_t *q = tu_queue(4);
 		workq_pool_t *pool = (workq_pool_t *)&plan_mu;
-		int threads = count_threads();
+		int threads = tu_thread_baseline();
 		long before = live();
 		void *it;
 		int rc;
@@ -287,7 +257,7 @@ START_TEST(pool_start_unwinds_when_a_thread_cannot_start)
 		disarm();
 		ck_assert_int_eq(rc, EAGAIN);
 		ck_assert_ptr_eq(pool, (workq_pool_t *)&plan_mu);
-		ck_assert_int_eq(settle_threads(threads), threads);
+		ck_assert_int_eq(tu_settle_threads(threads), threads);
 		ck_assert_int_eq(live(), before);
 		ck_assert_int_eq(workq_is_closed(q), 0);
 		ck_assert_uint_eq(workq_size(q), 2);

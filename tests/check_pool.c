@@ -11,7 +11,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdatomic.h>
 
@@ -187,34 +186,6 @@ static void put_items(workq_t *q, size_t from, size_t to)
 		ck_assert_int_eq(workq_put(q, tu_item(i)), 0);
 }
 
-/* Threads of this process, from /proc/self/task. */
-static int count_tasks(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Waits (up to about 10 s) until the process is back to `n` threads. */
-static int wait_tasks(int n)
-{
-	int i, cur = count_tasks();
-
-	for (i = 0; i < 10000 && cur != n; i++) {
-		tu_sleep_ms(1);
-		cur = count_tasks();
-	}
-	return cur;
-}
-
 static void start_pool(workq_pool_t **pp, workq_t *q, size_t n,
                        struct pctx *c)
 {
@@ -261,7 +232,7 @@ START_TEST(pool_runs_every_item_exactly_once)
 	workq_pool_t *pool;
 	struct pctx c;
 	size_t i, used = 0;
-	int base = count_tasks();
+	int base = tu_thread_baseline();
 
 	pctx_init(&c, q, n);
 	start_pool(&pool, q, 4, &c);
@@ -277,7 +248,7 @@ START_TEST(pool_runs_every_item_exactly_once)
 			used++;
 	ck_assert_uint_ge(used, 1);
 	ck_assert_uint_eq(workq_size(q), 0);
-	ck_assert_int_eq(wait_tasks(base), base);
+	ck_assert_int_eq(tu_settle_threads(base), base);
 	ck_assert_int_eq(workq_destroy(q), 0);
 	pctx_free(&c);
 }
@@ -358,7 +329,7 @@ START_TEST(pool_started_on_closed_queue_drains_and_exits)
 	workq_pool_t *pool;
 	struct pctx c;
 	void *it = NULL;
-	int base = count_tasks();
+	int base = tu_thread_baseline();
 
 	pctx_init(&c, q, n);
 	put_items(q, 0, n);
@@ -369,7 +340,7 @@ START_TEST(pool_started_on_closed_queue_drains_and_exits)
 	ck_assert_int_eq(atomic_load(&c.processed), (long)n);
 	ck_assert_int_eq(workq_try_get(q, &it), WORKQ_CLOSED);
 	ck_assert_ptr_eq(it, WORKQ_DONE);
-	ck_assert_int_eq(wait_tasks(base), base);
+	ck_assert_int_eq(tu_settle_threads(base), base);
 	ck_assert_int_eq(workq_destroy(q), 0);
 	pctx_free(&c);
 }
@@ -472,7 +443,7 @@ START_TEST(destroy_ebusy_while_pool_attached_until_pool_join)
 	workq_t *q = tu_queue(4);
 	workq_pool_t *pool;
 	struct pctx c;
-	int base = count_tasks();
+	int base = tu_thread_baseline();
 
 	pctx_init(&c, q, 10);
 	start_pool(&pool, q, 2, &c);
@@ -482,7 +453,7 @@ START_TEST(destroy_ebusy_while_pool_attached_until_pool_join)
 	ck_assert_int_eq(workq_close(q), 0);
 	/* Wait until both workers have exited (they leave /proc/self/task
 	 * before being joined): the pool is still attached. */
-	ck_assert_int_eq(wait_tasks(base), base);
+	ck_assert_int_eq(tu_settle_threads(base), base);
 	ck_assert_int_eq(workq_destroy(q), EBUSY);
 	ck_assert_int_eq(workq_destroy(q), EBUSY);
 	ck_assert_int_eq(workq_pool_join(pool), 0);
@@ -595,7 +566,7 @@ START_TEST(two_pools_on_one_queue_share_the_work)
 	workq_t *q = tu_queue(16);
 	workq_pool_t *p1, *p2;
 	struct pctx c;
-	int base = count_tasks();
+	int base = tu_thread_baseline();
 
 	/* One context for both pools: per-item counts across them. */
 	pctx_init(&c, q, n);
@@ -610,7 +581,7 @@ START_TEST(two_pools_on_one_queue_share_the_work)
 	ck_assert_int_eq(atomic_load(&c.processed), (long)n);
 	check_all_once(&c);
 	ck_assert_uint_le(atomic_load(&c.nslots), 5);
-	ck_assert_int_eq(wait_tasks(base), base);
+	ck_assert_int_eq(tu_settle_threads(base), base);
 	ck_assert_int_eq(workq_destroy(q), 0);
 	pctx_free(&c);
 }
@@ -656,7 +627,7 @@ START_TEST(pool_more_threads_than_items)
 	workq_t *q = tu_queue(2);
 	workq_pool_t *pool;
 	struct pctx c;
-	int base = count_tasks();
+	int base = tu_thread_baseline();
 
 	pctx_init(&c, q, n);
 	start_pool(&pool, q, 16, &c);
@@ -666,7 +637,7 @@ START_TEST(pool_more_threads_than_items)
 	ck_assert_int_eq(atomic_load(&c.processed), (long)n);
 	check_all_once(&c);
 	ck_assert_uint_le(atomic_load(&c.nslots), n);
-	ck_assert_int_eq(wait_tasks(base), base);
+	ck_assert_int_eq(tu_settle_threads(base), base);
 	ck_assert_int_eq(workq_destroy(q), 0);
 	pctx_free(&c);
 }

@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include <sched.h>
+
 struct exit_after {
 	workq_t *q;
 	int limit;              /* calls before fn ends its thread */
@@ -110,8 +112,13 @@ static void report_and_block(void *item, void *arg)
 	v->known = 1;
 	pthread_cond_broadcast(&v->cv);
 	pthread_mutex_unlock(&v->mu);
-	for (;;)
-		pause();        /* a cancellation point */
+	/* Wait for the cancel at an explicit cancellation point: sanitizers
+	 * lose track of locks taken while a cancel unwinds from inside a
+	 * blocking system call's signal handler. */
+	for (;;) {
+		pthread_testcancel();
+		sched_yield();
+	}
 }
 
 START_TEST(pool_worker_cancelled_in_fn_still_joins)

@@ -16,6 +16,7 @@
 #endif
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -134,6 +135,64 @@ static inline void *tu_join(pthread_t t)
 
 	ck_assert_int_eq(pthread_join(t, &ret), 0);
 	return ret;
+}
+
+/* Threads of this process now, from /proc/self/task; -1 if unreadable. */
+static inline int tu_count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Joined threads may linger in /proc for a moment after pthread_join
+ * returns (the kernel reaps them asynchronously): waits up to about 10 s
+ * for the count to come back to `want`, and returns the last count. */
+static inline int tu_settle_threads(int want)
+{
+	int i, n = tu_count_threads();
+
+	for (i = 0; i < 10000 && n != want; i++) {
+		tu_sleep_ms(1);
+		n = tu_count_threads();
+	}
+	return n;
+}
+
+static inline void *tu_tid_thread(void *arg)
+{
+	*(pid_t *)arg = tu_gettid();
+	return NULL;
+}
+
+/*
+ * The thread count to come back to after a test's threads are gone.
+ * Runtimes may start helper threads of their own when the first thread
+ * is created (ThreadSanitizer does), so one thread is made, joined and
+ * waited out of /proc before counting.
+ */
+static inline int tu_thread_baseline(void)
+{
+	char path[64];
+	pthread_t t;
+	pid_t tid = 0;
+	int i;
+
+	if (pthread_create(&t, NULL, tu_tid_thread, &tid) == 0) {
+		pthread_join(t, NULL);
+		snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+		for (i = 0; i < 10000 && access(path, F_OK) == 0; i++)
+			tu_sleep_ms(1);
+	}
+	return tu_count_threads();
 }
 
 /* Creates a queue or fails the test. */
