@@ -30,7 +30,8 @@
 
 /*
  * Locking: one mutex, mu, guards every (m) field.  (c) fields are
- * constant after workq_create.  Pools never hold their own lock while
+ * constant after workq_create.  (a) fields are only accessed atomically.
+ * len and closed are (m), but also read atomically by spinning waiters.  Pools never hold their own lock while
  * calling into the queue.
  */
 struct workq {
@@ -49,6 +50,8 @@ struct workq {
 	                            *     must not pull the rug from */
 	size_t pools;              /* (m) attached, not yet joined pools */
 	size_t producers;          /* (m) registered, not yet done */
+	int put_spinner;           /* (a) 1 while a producer spins */
+	int get_spinner;           /* (a) 1 while a consumer spins */
 	int closed;                /* (m) set once, by close or discard */
 	struct workq__notifier note; /* (m) workq_pollfd's descriptor */
 	/* Counters for workq_stats(), (m): bumped inside critical sections
@@ -63,6 +66,16 @@ enum wait_mode {
 	WAIT_NEVER,     /* try_*: EAGAIN */
 	WAIT_LIMITED,   /* timed_*: ETIMEDOUT once the deadline passes */
 	WAIT_FOREVER
+};
+
+/* One side of the queue, as await_locked() sees it. */
+struct side {
+	int (*ready)(const workq_t *);  /* under q->mu: may proceed */
+	int (*seen)(const workq_t *);   /* without it: worth re-checking */
+	pthread_cond_t *cv;             /* where this side sleeps */
+	size_t *waiters;                /* how many of it sleep there */
+	unsigned long long *waits;      /* calls of it that slept */
+	int *spinner;                   /* 1 while one of it spins */
 };
 
 /* The sentinel's storage: only its address is used. */
@@ -135,6 +148,60 @@ static int wait_locked(workq_t *q, pthread_cond_t *cv, size_t *count,
 	return err;
 }
 
+/*
+ * Spinning.  A sleep and the wake-up that ends it cost tens of
+ * microseconds; when the other side is running on another core, the item
+ * (or the slot) usually comes much sooner.  So before its first sleep a
+ * waiter drops the mutex and watches len and closed for a short while.
+ * At most one thread per side spins at a time (`spinner`), and only
+ * while nobody of its side sleeps: with more threads than cores, extra
+ * spinners would only steal the cycles the other side needs.
+ */
+#ifndef SPIN_LIMIT
+#define SPIN_LIMIT 2000
+#endif
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static int room_relaxed(const workq_t *q)
+{
+	return __atomic_load_n(&q->len, __ATOMIC_RELAXED) < q->cap ||
+	       __atomic_load_n(&q->closed, __ATOMIC_RELAXED);
+}
+
+static int item_relaxed(const workq_t *q)
+{
+	return __atomic_load_n(&q->len, __ATOMIC_RELAXED) > 0 ||
+	       __atomic_load_n(&q->closed, __ATOMIC_RELAXED);
+}
+
+/*
+ * Called with q->mu held; returns with it held, having released it while
+ * spinning if this thread may spin.  Returns 1 if it spun (whatever it
+ * saw: the caller re-checks under the mutex), 0 if it did not.
+ */
+static int spin_locked(workq_t *q, int (*seen)(const workq_t *),
+                       int *spinner, size_t sleepers)
+{
+	int i;
+
+	if (sleepers > 0 || __atomic_exchange_n(spinner, 1, __ATOMIC_ACQUIRE))
+		return 0;
+	workq__unlock(&q->mu);
+	for (i = 0; i < SPIN_LIMIT && !seen(q); i++)
+		cpu_relax();
+	__atomic_store_n(spinner, 0, __ATOMIC_RELEASE);
+	workq__lock(&q->mu);
+	return 1;
+}
+
 /* The zero interval means "do not wait at all", not "sleep until a
  * deadline that has already passed". */
 static int is_zero(const struct timespec *ts)
@@ -151,22 +218,27 @@ static int is_zero(const struct timespec *ts)
  * queue never accepts, and a drained closed queue never blocks), else
  * EAGAIN or ETIMEDOUT.  Called with q->mu held.
  */
-static int await_locked(workq_t *q, int (*ready)(const workq_t *),
-                        pthread_cond_t *cv, size_t *count,
-                        unsigned long long *waits, int *slept,
+static int await_locked(workq_t *q, const struct side *sd, int *slept,
                         enum wait_mode mode, const struct timespec *deadline)
 {
-	while (!ready(q)) {
+	int spun = 0;
+
+	while (!sd->ready(q)) {
 		if (q->closed)
 			return WORKQ_CLOSED;
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
+		if (!spun) {
+			spun = 1;
+			if (spin_locked(q, sd->seen, sd->spinner, *sd->waiters))
+				continue;
+		}
 		if (!*slept) {
 			*slept = 1;
-			(*waits)++;
+			(*sd->waits)++;
 		}
-		if (wait_locked(q, cv, count, deadline) == ETIMEDOUT &&
-		    !ready(q) && !q->closed)
+		if (wait_locked(q, sd->cv, sd->waiters, deadline) == ETIMEDOUT &&
+		    !sd->ready(q) && !q->closed)
 			return ETIMEDOUT;
 	}
 	return 0;
@@ -182,9 +254,36 @@ static int has_item(const workq_t *q)
 	return q->len > 0;
 }
 
+/* What a producer, or a consumer, waits for, and where. */
+static struct side producer_side(workq_t *q)
+{
+	struct side sd = { has_room, room_relaxed, &q->not_full,
+		           &q->put_waiters, &q->put_waits, &q->put_spinner };
+
+	return sd;
+}
+
+static struct side consumer_side(workq_t *q)
+{
+	struct side sd = { has_item, item_relaxed, &q->not_empty,
+		           &q->get_waiters, &q->get_waits, &q->get_spinner };
+
+	return sd;
+}
+
 /* ------------------------------------------------------------------ */
 /* The ring                                                            */
 /* ------------------------------------------------------------------ */
+
+/*
+ * len and closed are written only under q->mu, but spinning waiters read
+ * them without it (see spin_unlocked), so every write is an atomic store.
+ * Reads under the mutex need no atomics: no write can run concurrently.
+ */
+static void store_len(workq_t *q, size_t len)
+{
+	__atomic_store_n(&q->len, len, __ATOMIC_RELAXED);
+}
 
 /* Called with q->mu held and room for one more item. */
 static void push_locked(workq_t *q, void *item)
@@ -194,7 +293,7 @@ static void push_locked(workq_t *q, void *item)
 	if (tail >= q->cap)
 		tail -= q->cap;
 	q->slots[tail] = item;
-	q->len++;
+	store_len(q, q->len + 1);
 	q->unfinished++;
 	q->puts++;
 	if (q->len > q->high_water)
@@ -208,7 +307,7 @@ static void *pop_locked(workq_t *q)
 
 	if (++q->head == q->cap)
 		q->head = 0;
-	q->len--;
+	store_len(q, q->len - 1);
 	return item;
 }
 
@@ -229,7 +328,7 @@ static void close_locked(workq_t *q)
 {
 	if (q->closed)
 		return;
-	q->closed = 1;
+	__atomic_store_n(&q->closed, 1, __ATOMIC_RELAXED);
 	notify_locked(q);
 	if (q->get_waiters > 0)
 		workq__broadcast(&q->not_empty);
@@ -266,7 +365,7 @@ int workq_create(workq_t **qp, size_t capacity)
 	errno = saved_errno;    /* the API never sets errno */
 	if (q == NULL)
 		return ENOMEM;
-	err = pthread_mutex_init(&q->mu, NULL);
+	err = workq__mutex_init(&q->mu);
 	if (err != 0)
 		goto fail_mu;
 	err = workq__cond_init(&q->not_empty);
@@ -282,6 +381,7 @@ int workq_create(workq_t **qp, size_t capacity)
 	q->head = q->len = q->unfinished = 0;
 	q->get_waiters = q->put_waiters = q->join_waiters = 0;
 	q->busy = q->pools = q->producers = 0;
+	q->put_spinner = q->get_spinner = 0;
 	q->closed = 0;
 	workq__notifier_init(&q->note);
 	q->puts = q->gets = q->discarded = q->put_waits = q->get_waits = 0;
@@ -347,6 +447,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
 	int slept = 0;
+	struct side sd;
 	int err;
 
 	if (q == NULL || workq__check_timeout(timeout) != 0)
@@ -357,11 +458,11 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
+	sd = producer_side(q);
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-	                   &q->put_waits, &slept,
-	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	err = await_locked(q, &sd, &slept, is_zero(timeout) ? WAIT_NEVER : mode,
+	                   dl);
 	if (err == 0) {
 		push_locked(q, item);
 		notify_locked(q);
@@ -410,6 +511,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 	size_t done = 0;
 	size_t i;
 	int slept = 0;
+	struct side sd;
 	int err;
 
 	if (nput != NULL)
@@ -420,14 +522,14 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 	for (i = 0; i < n; i++)
 		if (items[i] == WORKQ_DONE)
 			return EINVAL;
+	sd = producer_side(q);
 	workq__lock(&q->mu);
 	q->busy++;
 	err = q->closed ? WORKQ_CLOSED : 0;
 	while (err == 0 && done < n) {
 		size_t k;
 
-		err = await_locked(q, has_room, &q->not_full, &q->put_waiters,
-		                   &q->put_waits, &slept, WAIT_FOREVER, NULL);
+		err = await_locked(q, &sd, &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
 		k = push_many_locked(q, items + done, n - done);
@@ -452,6 +554,7 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
 	int slept = 0;
+	struct side sd;
 	int err;
 
 	if (q == NULL || itemp == NULL ||
@@ -461,11 +564,11 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
+	sd = consumer_side(q);
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
-	                   &q->get_waits, &slept,
-	                   is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	err = await_locked(q, &sd, &slept, is_zero(timeout) ? WAIT_NEVER : mode,
+	                   dl);
 	if (err == 0) {
 		*itemp = pop_locked(q);
 		q->gets++;
@@ -514,16 +617,17 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 {
 	size_t k = 0;
 	int slept = 0;
+	struct side sd;
 	int err;
 
 	if (ngot != NULL)
 		*ngot = 0;
 	if (q == NULL || items == NULL || ngot == NULL || max == 0)
 		return EINVAL;
+	sd = consumer_side(q);
 	workq__lock(&q->mu);
 	q->busy++;
-	err = await_locked(q, has_item, &q->not_empty, &q->get_waiters,
-	                   &q->get_waits, &slept, WAIT_FOREVER, NULL);
+	err = await_locked(q, &sd, &slept, WAIT_FOREVER, NULL);
 	if (err == 0) {
 		k = pop_many_locked(q, items, max);
 		q->gets += k;

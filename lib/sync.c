@@ -76,6 +76,27 @@ int workq__wait_at(pthread_cond_t *c, pthread_mutex_t *m,
 	return err;
 }
 
+int workq__mutex_init(pthread_mutex_t *m)
+{
+#if defined(HAVE_DECL_PTHREAD_MUTEX_ADAPTIVE_NP) && HAVE_DECL_PTHREAD_MUTEX_ADAPTIVE_NP
+	/* glibc's adaptive mutex spins briefly before sleeping: the queue's
+	 * critical sections are a few dozen instructions, so a contended
+	 * lock is usually free again sooner than a futex round trip. */
+	pthread_mutexattr_t attr;
+	int err = pthread_mutexattr_init(&attr);
+
+	if (err != 0)
+		return err;
+	err = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	if (err == 0)
+		err = pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return err;
+#else
+	return pthread_mutex_init(m, NULL);
+#endif
+}
+
 int workq__cond_init(pthread_cond_t *c)
 {
 #if WAIT_CLOCK_IS_MONOTONIC

@@ -34,6 +34,10 @@ void workq__die(const char *what, int err, const char *file, int line);
 #define workq__broadcast(c) workq__broadcast_at((c), __FILE__, __LINE__)
 #define workq__wait(c, m, d) workq__wait_at((c), (m), (d), __FILE__, __LINE__)
 
+/* Initialises the queue's mutex (adaptive where glibc offers it).
+ * Returns 0 or the pthread error. */
+int workq__mutex_init(pthread_mutex_t *m);
+
 /*
  * Initialises a condition variable whose timed waits are measured on the
  * clock workq__deadline() uses (CLOCK_MONOTONIC where the system lets a
