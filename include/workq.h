@@ -124,8 +124,9 @@ WORKQ_API WORKQ_NODISCARD int workq_create(workq_t **qp, size_t capacity);
  * Frees the queue.  Items still queued are not touched: call
  * workq_discard() first if they own memory.  Never blocks.
  *
- * Precondition: no thread may call any function on q after destroy
- * returned 0.  Destroy refuses while it can see the queue in use.
+ * Concurrency: call it once, when no other thread uses q any more; no
+ * thread may call any function on q after destroy returned 0.  Destroy
+ * refuses while it can see the queue in use (see EBUSY).
  *
  * Returns 0 on success: q is freed.
  * Returns EINVAL if q is NULL.
@@ -163,10 +164,13 @@ WORKQ_API int workq_destroy(workq_t *q);
 WORKQ_API int workq_put(workq_t *q, void *item);
 
 /*
- * As workq_put(), but never waits.
+ * As workq_put(), but never waits: not a cancellation point.  Same
+ * concurrency contract and ownership as workq_put().
  *
- * Returns 0 when accepted, WORKQ_CLOSED when closed, EAGAIN when the
- *   queue is full (the item stays the caller's), EINVAL if q is NULL.
+ * Returns 0 when accepted: the queue owns the item.
+ * Returns WORKQ_CLOSED if the queue is closed; the item stays the caller's.
+ * Returns EAGAIN if the queue is full; the item stays the caller's.
+ * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
@@ -174,9 +178,13 @@ WORKQ_API int workq_try_put(workq_t *q, void *item);
 
 /*
  * As workq_put(), but waits at most *timeout (a relative interval on
- * CLOCK_MONOTONIC; NULL waits forever; zero never waits).
+ * CLOCK_MONOTONIC; NULL waits forever; zero never waits).  A
+ * cancellation point while it waits.  Same concurrency contract and
+ * ownership as workq_put().
  *
- * Returns 0 when accepted, WORKQ_CLOSED when closed.
+ * Returns 0 when accepted: the queue owns the item.
+ * Returns WORKQ_CLOSED if the queue is or becomes closed; the item stays
+ *   the caller's.
  * Returns ETIMEDOUT if the queue stayed full for *timeout: never earlier
  *   than *timeout after the call.  The item stays the caller's.
  * Returns EINVAL if q is NULL or *timeout has tv_sec < 0 or tv_nsec
@@ -195,6 +203,8 @@ WORKQ_API int workq_timed_put(workq_t *q, void *item,
  *
  * Blocks while the queue is full and items remain; a cancellation point
  * there (items already put then stay queued).
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
  * Returns 0 when all n were put (n == 0 included, on an open queue).
  * Returns WORKQ_CLOSED if the queue is or becomes closed: *nput says how
@@ -232,11 +242,14 @@ WORKQ_API int workq_put_many(workq_t *q, void *const *items, size_t n,
 WORKQ_API int workq_get(workq_t *q, void **itemp);
 
 /*
- * As workq_get(), but never waits.
+ * As workq_get(), but never waits: not a cancellation point.  Same
+ * concurrency contract and ownership as workq_get().
  *
- * Returns 0 with an item, WORKQ_CLOSED (and WORKQ_DONE) when closed and
- *   drained, EAGAIN when empty and open (*itemp untouched), EINVAL if q
- *   or itemp is NULL.
+ * Returns 0 with the oldest item in *itemp, now the caller's.
+ * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, when closed and
+ *   drained.
+ * Returns EAGAIN when the queue is empty and open (*itemp untouched).
+ * Returns EINVAL if q or itemp is NULL.
  *
  * Since: 0.1
  */
@@ -244,10 +257,13 @@ WORKQ_API int workq_try_get(workq_t *q, void **itemp);
 
 /*
  * As workq_get(), but waits at most *timeout (relative, CLOCK_MONOTONIC;
- * NULL waits forever; zero never waits).
+ * NULL waits forever; zero never waits).  A cancellation point while it
+ * waits.  Same concurrency contract and ownership as workq_get().
  *
- * Returns 0 with an item, WORKQ_CLOSED (and WORKQ_DONE) when closed and
- *   drained, ETIMEDOUT if the queue stayed empty and open for *timeout
+ * Returns 0 with the oldest item in *itemp, now the caller's.
+ * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, when closed and
+ *   drained (also when that happens while it waits).
+ * Returns ETIMEDOUT if the queue stayed empty and open for *timeout
  *   (never earlier; *itemp untouched).
  * Returns EINVAL if q or itemp is NULL or *timeout is invalid (checked
  *   first).
@@ -263,6 +279,8 @@ WORKQ_API int workq_timed_get(workq_t *q, void **itemp,
  * further.
  *
  * Blocks while the queue is empty and open; a cancellation point there.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
  * Returns 0 with *ngot >= 1 items now owned by the caller.
  * Returns WORKQ_CLOSED with *ngot == 0 once closed and drained.
@@ -285,8 +303,11 @@ WORKQ_API int workq_get_many(workq_t *q, void **items, size_t max,
  * WORKQ_CLOSED with WORKQ_DONE.  Wakes every blocked producer and
  * consumer.  Never waits (the sentinel needs no free slot) and never
  * fails on a valid queue.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
- * Returns 0, or EINVAL if q is NULL.
+ * Returns 0 on success.
+ * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
@@ -302,8 +323,13 @@ WORKQ_API int workq_close(workq_t *q);
  * queue is closed and empty.
  *
  * Does not wait for other threads; runs fn in the calling thread.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
+ * If fn ends the thread (pthread_exit, cancellation), the items not yet
+ * handed over stay queued.
  *
- * Returns 0, or EINVAL if q is NULL.
+ * Returns 0 on success.
+ * Returns EINVAL if q is NULL.
  * Ownership: each item passed to fn is fn's.
  *
  * Since: 0.1
@@ -318,9 +344,12 @@ WORKQ_API int workq_discard(workq_t *q, workq_item_fn *fn, void *arg);
  * Marks one accepted item as finished (as Python's Queue.task_done).
  * Every accepted item is unfinished until a consumer calls this, or until
  * workq_discard removes it.  Never blocks.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
- * Returns 0, ERANGE if no item is unfinished (nothing changes), or
- * EINVAL if q is NULL.
+ * Returns 0 when one item was marked finished.
+ * Returns ERANGE if no item is unfinished (nothing changes).
+ * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
@@ -332,8 +361,11 @@ WORKQ_API int workq_task_done(workq_t *q);
  * does, as it finishes every queued item.
  *
  * Blocks; a cancellation point while waiting.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
- * Returns 0, or EINVAL if q is NULL.
+ * Returns 0 on success.
+ * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
@@ -344,6 +376,8 @@ WORKQ_API int workq_join(workq_t *q);
  * NULL waits forever; zero never waits), leaving everything as it was.
  * A cancellation point while waiting; while a thread is inside it,
  * workq_destroy() returns EBUSY.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
  * Returns 0 once no item is unfinished.
  * Returns ETIMEDOUT if items were still unfinished at the deadline (never
@@ -359,20 +393,47 @@ WORKQ_API int workq_timed_join(workq_t *q, const struct timespec *timeout);
 /* ------------------------------------------------------------------ */
 
 /*
- * The number of items queued now (the sentinel not counted); 0 for NULL.
- * A snapshot: other threads may change it at once.  Since: 0.1
+ * The number of items queued now, the sentinel not counted.  Never
+ * blocks (beyond the queue's mutex).  Safe from any thread; a snapshot
+ * that other threads may change at once.
+ *
+ * Returns the count, or 0 if q is NULL.
+ *
+ * Since: 0.1
  */
 WORKQ_API size_t workq_size(const workq_t *q);
 
-/* The capacity given to workq_create(); 0 for NULL.  Since: 0.1 */
+/*
+ * The capacity given to workq_create().  Never blocks; safe from any
+ * number of threads, concurrently with every call but workq_destroy
+ * (it never changes).
+ *
+ * Returns the capacity, or 0 if q is NULL.
+ *
+ * Since: 0.1
+ */
 WORKQ_API size_t workq_capacity(const workq_t *q);
 
-/* 1 once the queue is closed, else 0 (also for NULL).  Since: 0.1 */
+/*
+ * Whether the queue has been closed (by workq_close, workq_discard,
+ * putting WORKQ_DONE, or the last workq_producer_done).  Never blocks
+ * (beyond the queue's mutex); safe from any thread.  Once 1, always 1.
+ *
+ * Returns 1 once closed, else 0 (also if q is NULL).
+ *
+ * Since: 0.1
+ */
 WORKQ_API int workq_is_closed(const workq_t *q);
 
-/* The library's version, e.g. "0.2.0"; matches the headers it was built
- * with, which may differ from the headers a program was compiled with.
- * Since: 0.1 */
+/*
+ * The library's version string, e.g. "0.2.0": that of the library the
+ * program runs with, which may differ from the WORKQ_VERSION_STRING of
+ * the header it was compiled with.  Never blocks; safe from any thread.
+ *
+ * Returns a static string (borrowed: never free it).
+ *
+ * Since: 0.1
+ */
 WORKQ_API const char *workq_version(void);
 
 /* ------------------------------------------------------------------ */
@@ -390,6 +451,8 @@ WORKQ_API const char *workq_version(void);
  * a pipe where there is none); later calls return the same one.  Until
  * then the queue makes no system call for it.  Never blocks.  Close-on-
  * exec and non-blocking.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
  * Returns 0 with the descriptor in *fdp (written only on success).
  * Returns EINVAL if q or fdp is NULL.
@@ -421,7 +484,8 @@ struct workq_stats {
  * st->puts == st->gets + st->discarded + st->size always holds.  Never
  * blocks (beyond the queue's mutex).  Safe from any thread.
  *
- * Returns 0, or EINVAL if q or st is NULL.
+ * Returns 0 with the snapshot in *st.
+ * Returns EINVAL if q or st is NULL.
  *
  * Since: 0.2
  */
@@ -436,6 +500,8 @@ WORKQ_API int workq_stats(const workq_t *q, struct workq_stats *st);
  * called workq_producer_done(), the queue closes, as by workq_close():
  * several producers share one queue without agreeing on who closes it.
  * Never blocks.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
  * Returns 0 (also for n == 0, which changes nothing).
  * Returns WORKQ_CLOSED if the queue is closed (nothing registered).
@@ -450,6 +516,8 @@ WORKQ_API int workq_add_producers(workq_t *q, unsigned n);
  * Says one registered producer has finished; the last one closes the
  * queue.  On a queue closed by someone else the count still goes down
  * and 0 is returned.  Never blocks.
+ * Safe from any number of threads at once, concurrently with every
+ * other call on q but workq_destroy.
  *
  * Returns 0.
  * Returns ERANGE if no producer is registered (nothing changes).
@@ -472,6 +540,9 @@ WORKQ_API int workq_producer_done(workq_t *q);
  * supports it, and run with every signal blocked so that signals reach
  * the program's own threads.  A pool may be started on a closed queue:
  * its workers take what is left and exit.
+ *
+ * Safe from any thread, concurrently with every call on q but
+ * workq_destroy; several pools may serve one queue.
  *
  * All or nothing: on failure no thread is left running, nothing leaks,
  * and the queue is unchanged.
@@ -509,7 +580,7 @@ WORKQ_API int workq_pool_join(workq_pool_t *pool);
  * As workq_pool_join(), but gives up after *timeout (relative,
  * CLOCK_MONOTONIC; NULL waits forever; zero never waits) with ETIMEDOUT,
  * leaving the pool valid: it may be joined again later.  A cancellation
- * point.
+ * point.  Call it (and workq_pool_join) from one thread at a time.
  *
  * Returns 0 once every worker is joined and the pool freed.
  * Returns ETIMEDOUT if a worker was still running at the deadline (never
