@@ -4,105 +4,9 @@
  * errors and closed results, *nput / *ngot on every return, and waking as
  * many single-item waiters as a batch made progress possible for.
  */
-#include "testutil.h"
+#include "testcall.h"
 
 #include <semaphore.h>
-
-/* A value no workq call should ever write: out-parameters start as it. */
-static char untouched_mark;
-#define UNTOUCHED ((void *)&untouched_mark)
-
-/* ------------------------------------------------------------------ */
-/* A blocking call run in its own thread                               */
-/* ------------------------------------------------------------------ */
-
-enum op { OP_GET, OP_GET_MANY, OP_PUT, OP_PUT_MANY };
-enum { CALL_MAX_ITEMS = 16 };
-
-struct call {
-	workq_t *q;
-	enum op op;
-	void *item;                     /* put: the item; get: what came */
-	void *items[CALL_MAX_ITEMS];    /* put_many / get_many */
-	size_t n;                       /* put_many: count; get_many: max */
-	size_t moved;                   /* *nput / *ngot */
-	int err;
-	pid_t tid;
-	sem_t started;
-	sem_t finished;
-	sem_t *notify;                  /* posted on return, if not NULL */
-	pthread_t thread;
-};
-
-static void *call_main(void *arg)
-{
-	struct call *c = arg;
-
-	c->tid = tu_gettid();
-	sem_post(&c->started);
-	switch (c->op) {
-	case OP_GET:
-		c->err = workq_get(c->q, &c->item);
-		break;
-	case OP_GET_MANY:
-		c->err = workq_get_many(c->q, c->items, c->n, &c->moved);
-		break;
-	case OP_PUT:
-		c->err = workq_put(c->q, c->item);
-		break;
-	case OP_PUT_MANY:
-		c->err = workq_put_many(c->q, c->items, c->n, &c->moved);
-		break;
-	}
-	sem_post(&c->finished);
-	if (c->notify != NULL)
-		sem_post(c->notify);
-	return NULL;
-}
-
-static void call_init(struct call *c, workq_t *q, enum op op, void *item)
-{
-	size_t i;
-
-	memset(c, 0, sizeof(*c));
-	c->q = q;
-	c->op = op;
-	c->item = item;
-	for (i = 0; i < CALL_MAX_ITEMS; i++)
-		c->items[i] = UNTOUCHED;
-	c->moved = 99;
-	c->err = -1;
-	sem_init(&c->started, 0, 0);
-	sem_init(&c->finished, 0, 0);
-}
-
-/* Starts the call and returns once its thread sleeps inside it. */
-static void call_start_blocked(struct call *c)
-{
-	c->thread = tu_spawn(call_main, c);
-	while (sem_wait(&c->started) != 0)
-		;
-	tu_wait_blocked(c->tid);
-}
-
-/* Whether the call has returned, after giving it a moment to do so
- * wrongly. */
-static int call_returned_after_pause(struct call *c)
-{
-	tu_sleep_ms(50);
-	if (sem_trywait(&c->finished) != 0)
-		return 0;
-	sem_post(&c->finished);
-	return 1;
-}
-
-static int call_finish(struct call *c)
-{
-	tu_join(c->thread);
-	sem_destroy(&c->started);
-	sem_destroy(&c->finished);
-	return c->err;
-}
 
 /* Waits (up to about 5 s) until q holds n items: the state a blocked
  * put_many reaches once it has filled the slots it can. */
@@ -741,10 +645,8 @@ START_TEST(put_many_of_fewer_items_wakes_that_many)
 	tu_sleep_ms(50);        /* a chance for the third to return wrongly */
 	ck_assert_int_ne(sem_trywait(&any), 0);
 	for (i = 0; i < N; i++)
-		if (sem_trywait(&c[i].finished) != 0)
+		if (!call_has_returned(&c[i]))
 			waiting = i;
-		else
-			sem_post(&c[i].finished);
 	ck_assert_uint_lt(waiting, N);
 	ck_assert_int_eq(workq_put(q, tu_item(3)), 0);
 	for (i = 0; i < N; i++) {
@@ -832,10 +734,8 @@ START_TEST(get_many_of_fewer_slots_wakes_that_many)
 	ck_assert_int_ne(sem_trywait(&any), 0);
 	ck_assert_uint_eq(workq_size(q), N);
 	for (i = 0; i < N; i++)
-		if (sem_trywait(&c[i].finished) != 0)
+		if (!call_has_returned(&c[i]))
 			waiting = i;
-		else
-			sem_post(&c[i].finished);
 	ck_assert_uint_lt(waiting, N);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_ptr_eq(item, tu_item(3));

@@ -4,7 +4,7 @@
  * two constants; destroy refusing with EBUSY while a thread is inside a
  * blocking call.
  */
-#include "testutil.h"
+#include "testcall.h"
 
 #include <semaphore.h>
 #include <stddef.h>
@@ -12,115 +12,6 @@
 
 /* The largest capacity workq_create must not reject as EINVAL. */
 #define CAP_LIMIT (PTRDIFF_MAX / sizeof(void *) - 1)
-
-/* A value no workq call should ever write: out-parameters start as it. */
-static char untouched_mark;
-#define UNTOUCHED ((void *)&untouched_mark)
-
-/* ------------------------------------------------------------------ */
-/* A blocking call run in its own thread                               */
-/* ------------------------------------------------------------------ */
-
-enum op {
-	OP_GET, OP_TIMED_GET, OP_GET_MANY,
-	OP_PUT, OP_TIMED_PUT, OP_PUT_MANY,
-	OP_JOIN, OP_DISCARD
-};
-
-struct call {
-	workq_t *q;
-	enum op op;
-	void *item;                     /* put: the item; get: what came */
-	const struct timespec *timeout; /* timed calls: NULL or &ts */
-	struct timespec ts;
-	void *items[4];                 /* put_many / get_many buffer */
-	size_t n;                       /* put_many: count; get_many: max */
-	size_t moved;                   /* *nput / *ngot */
-	int err;
-	pid_t tid;
-	sem_t started;
-	pthread_t thread;
-	/* OP_DISCARD: fn posts in_fn, then waits for go. */
-	sem_t in_fn;
-	sem_t go;
-	size_t nfn;
-};
-
-static void discard_fn_blocks(void *item, void *arg)
-{
-	struct call *c = arg;
-
-	(void)item;
-	c->nfn++;
-	sem_post(&c->in_fn);
-	while (sem_wait(&c->go) != 0)
-		;
-}
-
-static void *call_main(void *arg)
-{
-	struct call *c = arg;
-
-	c->tid = tu_gettid();
-	sem_post(&c->started);
-	switch (c->op) {
-	case OP_GET:
-		c->err = workq_get(c->q, &c->item);
-		break;
-	case OP_TIMED_GET:
-		c->err = workq_timed_get(c->q, &c->item, c->timeout);
-		break;
-	case OP_GET_MANY:
-		c->err = workq_get_many(c->q, c->items, c->n, &c->moved);
-		break;
-	case OP_PUT:
-		c->err = workq_put(c->q, c->item);
-		break;
-	case OP_TIMED_PUT:
-		c->err = workq_timed_put(c->q, c->item, c->timeout);
-		break;
-	case OP_PUT_MANY:
-		c->err = workq_put_many(c->q, c->items, c->n, &c->moved);
-		break;
-	case OP_JOIN:
-		c->err = workq_join(c->q);
-		break;
-	case OP_DISCARD:
-		c->err = workq_discard(c->q, discard_fn_blocks, c);
-		break;
-	}
-	return NULL;
-}
-
-static void call_init(struct call *c, workq_t *q, enum op op)
-{
-	memset(c, 0, sizeof(*c));
-	c->q = q;
-	c->op = op;
-	c->err = -1;
-	c->item = UNTOUCHED;
-	sem_init(&c->started, 0, 0);
-	sem_init(&c->in_fn, 0, 0);
-	sem_init(&c->go, 0, 0);
-}
-
-/* Starts the call and returns once its thread sleeps inside it. */
-static void call_start_blocked(struct call *c)
-{
-	c->thread = tu_spawn(call_main, c);
-	while (sem_wait(&c->started) != 0)
-		;
-	tu_wait_blocked(c->tid);
-}
-
-static int call_finish(struct call *c)
-{
-	tu_join(c->thread);
-	sem_destroy(&c->started);
-	sem_destroy(&c->in_fn);
-	sem_destroy(&c->go);
-	return c->err;
-}
 
 /* ------------------------------------------------------------------ */
 /* create / destroy                                                    */
@@ -519,7 +410,7 @@ START_TEST(destroy_busy_while_consumer_blocked)
 		workq_t *q = tu_queue(2);
 		struct call c;
 
-		call_init(&c, q, ops[i]);
+		call_init(&c, q, ops[i], UNTOUCHED);
 		c.n = 4;
 		c.ts = tu_ts(60, 0);
 		c.timeout = i == 1 ? NULL : &c.ts;
@@ -558,7 +449,7 @@ START_TEST(destroy_busy_while_producer_blocked)
 		struct call c;
 
 		ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-		call_init(&c, q, ops[i]);
+		call_init(&c, q, ops[i], UNTOUCHED);
 		c.item = tu_item(2);
 		c.items[0] = tu_item(2);
 		c.n = 1;
@@ -586,7 +477,7 @@ START_TEST(destroy_busy_while_joiner_blocked)
 	struct call c;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-	call_init(&c, q, OP_JOIN);
+	call_init(&c, q, OP_JOIN, UNTOUCHED);
 	call_start_blocked(&c);
 
 	ck_assert_int_eq(workq_destroy(q), EBUSY);
@@ -606,8 +497,8 @@ START_TEST(destroy_busy_while_discard_runs)
 	struct call c;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-	call_init(&c, q, OP_DISCARD);
-	c.thread = tu_spawn(call_main, &c);
+	call_init(&c, q, OP_DISCARD, UNTOUCHED);
+	call_start(&c);
 	while (sem_wait(&c.in_fn) != 0)
 		;
 	ck_assert_int_eq(workq_destroy(q), EBUSY);

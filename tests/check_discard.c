@@ -4,13 +4,9 @@
  * items count as finished; blocked producers and consumers wake; items
  * are shared out exactly once between discard and running consumers.
  */
-#include "testutil.h"
+#include "testcall.h"
 
 #include <semaphore.h>
-
-/* A value no workq call should ever write: out-parameters start as it. */
-static char untouched_mark;
-#define UNTOUCHED ((void *)&untouched_mark)
 
 /* ------------------------------------------------------------------ */
 /* Recording what fn is handed                                         */
@@ -30,132 +26,6 @@ static void record_item(void *item, void *arg)
 	if (r->n < REC_MAX)
 		r->items[r->n] = item;
 	r->n++;
-}
-
-/* ------------------------------------------------------------------ */
-/* A blocking call run in its own thread                               */
-/* ------------------------------------------------------------------ */
-
-enum op {
-	OP_GET, OP_TIMED_GET, OP_GET_MANY,
-	OP_PUT, OP_TIMED_PUT, OP_PUT_MANY,
-	OP_JOIN, OP_DISCARD
-};
-
-struct call {
-	workq_t *q;
-	enum op op;
-	void *item;                     /* put: the item; get: what came */
-	struct timespec ts;             /* timed calls: 60 s */
-	void *items[4];                 /* put_many / get_many */
-	size_t n;                       /* put_many: count; get_many: max */
-	size_t moved;                   /* *nput / *ngot */
-	int err;
-	pid_t tid;
-	sem_t started;
-	sem_t finished;
-	pthread_t thread;
-	/* OP_DISCARD: for each item, fn posts in_fn, then waits for go. */
-	sem_t in_fn;
-	sem_t go;
-	size_t nfn;
-};
-
-static void discard_fn_blocks(void *item, void *arg)
-{
-	struct call *c = arg;
-
-	(void)item;
-	c->nfn++;
-	sem_post(&c->in_fn);
-	while (sem_wait(&c->go) != 0)
-		;
-}
-
-static void *call_main(void *arg)
-{
-	struct call *c = arg;
-
-	c->tid = tu_gettid();
-	sem_post(&c->started);
-	switch (c->op) {
-	case OP_GET:
-		c->err = workq_get(c->q, &c->item);
-		break;
-	case OP_TIMED_GET:
-		c->err = workq_timed_get(c->q, &c->item, &c->ts);
-		break;
-	case OP_GET_MANY:
-		c->err = workq_get_many(c->q, c->items, c->n, &c->moved);
-		break;
-	case OP_PUT:
-		c->err = workq_put(c->q, c->item);
-		break;
-	case OP_TIMED_PUT:
-		c->err = workq_timed_put(c->q, c->item, &c->ts);
-		break;
-	case OP_PUT_MANY:
-		c->err = workq_put_many(c->q, c->items, c->n, &c->moved);
-		break;
-	case OP_JOIN:
-		c->err = workq_join(c->q);
-		break;
-	case OP_DISCARD:
-		c->err = workq_discard(c->q, discard_fn_blocks, c);
-		break;
-	}
-	sem_post(&c->finished);
-	return NULL;
-}
-
-static void call_init(struct call *c, workq_t *q, enum op op, void *item)
-{
-	memset(c, 0, sizeof(*c));
-	c->q = q;
-	c->op = op;
-	c->item = item;
-	c->ts = tu_ts(60, 0);
-	c->moved = 99;
-	c->err = -1;
-	sem_init(&c->started, 0, 0);
-	sem_init(&c->finished, 0, 0);
-	sem_init(&c->in_fn, 0, 0);
-	sem_init(&c->go, 0, 0);
-}
-
-static void call_start(struct call *c)
-{
-	c->thread = tu_spawn(call_main, c);
-	while (sem_wait(&c->started) != 0)
-		;
-}
-
-/* Starts the call and returns once its thread sleeps inside it. */
-static void call_start_blocked(struct call *c)
-{
-	call_start(c);
-	tu_wait_blocked(c->tid);
-}
-
-/* Whether the call has returned, after giving it a moment to do so
- * wrongly. */
-static int call_returned_after_pause(struct call *c)
-{
-	tu_sleep_ms(50);
-	if (sem_trywait(&c->finished) != 0)
-		return 0;
-	sem_post(&c->finished);
-	return 1;
-}
-
-static int call_finish(struct call *c)
-{
-	tu_join(c->thread);
-	sem_destroy(&c->started);
-	sem_destroy(&c->finished);
-	sem_destroy(&c->in_fn);
-	sem_destroy(&c->go);
-	return c->err;
 }
 
 /* ------------------------------------------------------------------ */

@@ -3,79 +3,7 @@
  * (NULL included), across the ring's wrap-around; size and capacity; the
  * bounds: try_* gives EAGAIN, put blocks while full and get while empty.
  */
-#include "testutil.h"
-
-#include <semaphore.h>
-
-/* A value no workq call should ever write: out-parameters start as it. */
-static char untouched_mark;
-#define UNTOUCHED ((void *)&untouched_mark)
-
-/* ------------------------------------------------------------------ */
-/* A blocking call run in its own thread                               */
-/* ------------------------------------------------------------------ */
-
-enum op { OP_GET, OP_PUT };
-
-struct call {
-	workq_t *q;
-	enum op op;
-	void *item;                     /* put: the item; get: what came */
-	int err;
-	pid_t tid;
-	sem_t started;
-	sem_t finished;
-	pthread_t thread;
-};
-
-static void *call_main(void *arg)
-{
-	struct call *c = arg;
-
-	c->tid = tu_gettid();
-	sem_post(&c->started);
-	if (c->op == OP_GET)
-		c->err = workq_get(c->q, &c->item);
-	else
-		c->err = workq_put(c->q, c->item);
-	sem_post(&c->finished);
-	return NULL;
-}
-
-/* Starts the call and returns once its thread sleeps inside it. */
-static void call_start_blocked(struct call *c, workq_t *q, enum op op,
-                               void *item)
-{
-	c->q = q;
-	c->op = op;
-	c->item = item;
-	c->err = -1;
-	sem_init(&c->started, 0, 0);
-	sem_init(&c->finished, 0, 0);
-	c->thread = tu_spawn(call_main, c);
-	while (sem_wait(&c->started) != 0)
-		;
-	tu_wait_blocked(c->tid);
-}
-
-/* Whether the call has returned, after giving it a moment to do so
- * wrongly. */
-static int call_returned_after_pause(struct call *c)
-{
-	tu_sleep_ms(50);
-	if (sem_trywait(&c->finished) != 0)
-		return 0;
-	sem_post(&c->finished);
-	return 1;
-}
-
-static int call_finish(struct call *c)
-{
-	tu_join(c->thread);
-	sem_destroy(&c->started);
-	sem_destroy(&c->finished);
-	return c->err;
-}
+#include "testcall.h"
 
 /* ------------------------------------------------------------------ */
 /* Order                                                               */
@@ -334,7 +262,8 @@ START_TEST(put_blocks_while_full_until_get)
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
 	ck_assert_int_eq(workq_put(q, tu_item(2)), 0);
-	call_start_blocked(&c, q, OP_PUT, tu_item(3));
+	call_init(&c, q, OP_PUT, tu_item(3));
+	call_start_blocked(&c);
 	ck_assert_int_eq(call_returned_after_pause(&c), 0);
 	ck_assert_uint_eq(workq_size(q), 2);
 
@@ -358,7 +287,8 @@ START_TEST(put_blocks_on_capacity_one)
 	void *item;
 
 	ck_assert_int_eq(workq_put(q, NULL), 0);
-	call_start_blocked(&c, q, OP_PUT, tu_item(9));
+	call_init(&c, q, OP_PUT, tu_item(9));
+	call_start_blocked(&c);
 	ck_assert_int_eq(call_returned_after_pause(&c), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_ptr_null(item);
@@ -374,7 +304,8 @@ START_TEST(get_blocks_while_empty_until_put)
 	workq_t *q = tu_queue(2);
 	struct call c;
 
-	call_start_blocked(&c, q, OP_GET, UNTOUCHED);
+	call_init(&c, q, OP_GET, UNTOUCHED);
+	call_start_blocked(&c);
 	ck_assert_int_eq(call_returned_after_pause(&c), 0);
 	ck_assert_int_eq(workq_put(q, tu_item(5)), 0);
 	ck_assert_int_eq(call_finish(&c), 0);
@@ -382,7 +313,8 @@ START_TEST(get_blocks_while_empty_until_put)
 	ck_assert_uint_eq(workq_size(q), 0);
 
 	/* Once more with NULL as the item that releases it. */
-	call_start_blocked(&c, q, OP_GET, UNTOUCHED);
+	call_init(&c, q, OP_GET, UNTOUCHED);
+	call_start_blocked(&c);
 	ck_assert_int_eq(call_returned_after_pause(&c), 0);
 	ck_assert_int_eq(workq_put(q, NULL), 0);
 	ck_assert_int_eq(call_finish(&c), 0);

@@ -4,69 +4,7 @@
  * task_done with none unfinished is ERANGE and changes nothing; the done
  * sentinel is never counted.
  */
-#include "testutil.h"
-
-#include <semaphore.h>
-
-/* A value no workq call should ever write: out-parameters start as it. */
-static char untouched_mark;
-#define UNTOUCHED ((void *)&untouched_mark)
-
-/* ------------------------------------------------------------------ */
-/* A join run in its own thread                                        */
-/* ------------------------------------------------------------------ */
-
-struct joiner {
-	workq_t *q;
-	int err;
-	pid_t tid;
-	sem_t started;
-	sem_t finished;
-	pthread_t thread;
-};
-
-static void *joiner_main(void *arg)
-{
-	struct joiner *j = arg;
-
-	j->tid = tu_gettid();
-	sem_post(&j->started);
-	j->err = workq_join(j->q);
-	sem_post(&j->finished);
-	return NULL;
-}
-
-/* Starts a join and returns once its thread sleeps inside it. */
-static void joiner_start_blocked(struct joiner *j, workq_t *q)
-{
-	j->q = q;
-	j->err = -1;
-	sem_init(&j->started, 0, 0);
-	sem_init(&j->finished, 0, 0);
-	j->thread = tu_spawn(joiner_main, j);
-	while (sem_wait(&j->started) != 0)
-		;
-	tu_wait_blocked(j->tid);
-}
-
-/* Whether the join has returned, after giving it a moment to do so
- * wrongly. */
-static int joiner_returned_after_pause(struct joiner *j)
-{
-	tu_sleep_ms(50);
-	if (sem_trywait(&j->finished) != 0)
-		return 0;
-	sem_post(&j->finished);
-	return 1;
-}
-
-static int joiner_finish(struct joiner *j)
-{
-	tu_join(j->thread);
-	sem_destroy(&j->started);
-	sem_destroy(&j->finished);
-	return j->err;
-}
+#include "testcall.h"
 
 /* ------------------------------------------------------------------ */
 /* Without waiting                                                     */
@@ -114,7 +52,7 @@ END_TEST
 START_TEST(task_done_erange_leaves_counts_alone)
 {
 	workq_t *q = tu_queue(4);
-	struct joiner j;
+	struct call j;
 	void *item;
 	int i;
 
@@ -124,11 +62,12 @@ START_TEST(task_done_erange_leaves_counts_alone)
 	ck_assert_int_eq(workq_put(q, tu_item(2)), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
-	joiner_start_blocked(&j, q);
+	call_init(&j, q, OP_JOIN, NULL);
+	call_start_blocked(&j);
 	ck_assert_int_eq(workq_task_done(q), 0);
-	ck_assert_int_eq(joiner_returned_after_pause(&j), 0);
+	ck_assert_int_eq(call_returned_after_pause(&j), 0);
 	ck_assert_int_eq(workq_task_done(q), 0);
-	ck_assert_int_eq(joiner_finish(&j), 0);
+	ck_assert_int_eq(call_finish(&j), 0);
 	ck_assert_int_eq(workq_task_done(q), ERANGE);
 	ck_assert_int_eq(workq_destroy(q), 0);
 }
@@ -142,7 +81,7 @@ END_TEST
 START_TEST(join_waits_for_every_task_done)
 {
 	workq_t *q = tu_queue(4);
-	struct joiner j;
+	struct call j;
 	void *item;
 	int i;
 
@@ -150,14 +89,15 @@ START_TEST(join_waits_for_every_task_done)
 		ck_assert_int_eq(workq_put(q, tu_item(i)), 0);
 	for (i = 1; i <= 3; i++)
 		ck_assert_int_eq(workq_get(q, &item), 0);
-	joiner_start_blocked(&j, q);
+	call_init(&j, q, OP_JOIN, NULL);
+	call_start_blocked(&j);
 	for (i = 1; i <= 2; i++) {
 		ck_assert_int_eq(workq_task_done(q), 0);
-		ck_assert_msg(!joiner_returned_after_pause(&j),
+		ck_assert_msg(!call_returned_after_pause(&j),
 		              "join returned after %d of 3 task_done", i);
 	}
 	ck_assert_int_eq(workq_task_done(q), 0);
-	ck_assert_int_eq(joiner_finish(&j), 0);
+	ck_assert_int_eq(call_finish(&j), 0);
 	ck_assert_int_eq(workq_destroy(q), 0);
 }
 END_TEST
@@ -167,19 +107,20 @@ END_TEST
 START_TEST(join_waits_for_queued_and_taken_items)
 {
 	workq_t *q = tu_queue(4);
-	struct joiner j;
+	struct call j;
 	void *item;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
 	ck_assert_int_eq(workq_put(q, tu_item(2)), 0);
-	joiner_start_blocked(&j, q);
+	call_init(&j, q, OP_JOIN, NULL);
+	call_start_blocked(&j);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
-	ck_assert_int_eq(joiner_returned_after_pause(&j), 0);
+	ck_assert_int_eq(call_returned_after_pause(&j), 0);
 	ck_assert_int_eq(workq_task_done(q), 0);
-	ck_assert_int_eq(joiner_returned_after_pause(&j), 0);
+	ck_assert_int_eq(call_returned_after_pause(&j), 0);
 	ck_assert_int_eq(workq_task_done(q), 0);
-	ck_assert_int_eq(joiner_finish(&j), 0);
+	ck_assert_int_eq(call_finish(&j), 0);
 	ck_assert_int_eq(workq_destroy(q), 0);
 }
 END_TEST
@@ -188,17 +129,18 @@ END_TEST
 START_TEST(close_does_not_release_join)
 {
 	workq_t *q = tu_queue(4);
-	struct joiner j;
+	struct call j;
 	void *item;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-	joiner_start_blocked(&j, q);
+	call_init(&j, q, OP_JOIN, NULL);
+	call_start_blocked(&j);
 	ck_assert_int_eq(workq_close(q), 0);
-	ck_assert_int_eq(joiner_returned_after_pause(&j), 0);
+	ck_assert_int_eq(call_returned_after_pause(&j), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
-	ck_assert_int_eq(joiner_returned_after_pause(&j), 0);
+	ck_assert_int_eq(call_returned_after_pause(&j), 0);
 	ck_assert_int_eq(workq_task_done(q), 0);
-	ck_assert_int_eq(joiner_finish(&j), 0);
+	ck_assert_int_eq(call_finish(&j), 0);
 	ck_assert_int_eq(workq_destroy(q), 0);
 }
 END_TEST
@@ -207,22 +149,24 @@ START_TEST(several_joiners_all_released)
 {
 	enum { N = 4 };
 	workq_t *q = tu_queue(4);
-	struct joiner j[N];
+	struct call j[N];
 	void *item;
 	int i;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
 	ck_assert_int_eq(workq_put(q, tu_item(2)), 0);
-	for (i = 0; i < N; i++)
-		joiner_start_blocked(&j[i], q);
+	for (i = 0; i < N; i++) {
+		call_init(&j[i], q, OP_JOIN, NULL);
+		call_start_blocked(&j[i]);
+	}
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_int_eq(workq_task_done(q), 0);
 	for (i = 0; i < N; i++)
-		ck_assert_int_eq(joiner_returned_after_pause(&j[i]), 0);
+		ck_assert_int_eq(call_returned_after_pause(&j[i]), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_int_eq(workq_task_done(q), 0);
 	for (i = 0; i < N; i++)
-		ck_assert_int_eq(joiner_finish(&j[i]), 0);
+		ck_assert_int_eq(call_finish(&j[i]), 0);
 	ck_assert_int_eq(workq_destroy(q), 0);
 }
 END_TEST
@@ -293,19 +237,20 @@ START_TEST(join_after_close_waits_only_for_real_items)
 {
 	workq_t *q = tu_queue(4);
 	struct worker w;
-	struct joiner j;
+	struct call j;
 	pthread_t t;
 	uintptr_t i;
 
 	for (i = 1; i <= 3; i++)
 		ck_assert_int_eq(workq_put(q, tu_item(i)), 0);
 	ck_assert_int_eq(workq_close(q), 0);
-	joiner_start_blocked(&j, q);
+	call_init(&j, q, OP_JOIN, NULL);
+	call_start_blocked(&j);
 	memset(&w, 0, sizeof(w));
 	w.q = q;
 	w.last_err = -1;
 	t = tu_spawn(worker_main, &w);
-	ck_assert_int_eq(joiner_finish(&j), 0);
+	ck_assert_int_eq(call_finish(&j), 0);
 	tu_join(t);
 	ck_assert_int_eq(w.bad, 0);
 	ck_assert_int_eq(w.last_err, WORKQ_CLOSED);

@@ -38,17 +38,6 @@ struct mthread {
 	int bogus;
 };
 
-static uint64_t rnd(uint64_t *st)
-{
-	uint64_t x = *st;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*st = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void *mix_producer(void *arg)
 {
 	struct mthread *t = arg;
@@ -59,8 +48,8 @@ static void *mix_producer(void *arg)
 
 	pthread_barrier_wait(&m->go);
 	while (i < t->to) {
-		if (m->batch && rnd(&t->rng) % 2 == 0) {
-			n = 1 + (size_t)(rnd(&t->rng) % BATCH);
+		if (m->batch && tu_rnd(&t->rng) % 2 == 0) {
+			n = 1 + (size_t)(tu_rnd(&t->rng) % BATCH);
 			if (n > t->to - i)
 				n = t->to - i;
 			for (j = 0; j < n; j++)
@@ -109,8 +98,8 @@ static void *mix_consumer(void *arg)
 
 	pthread_barrier_wait(&m->go);
 	for (;;) {
-		if (m->batch && rnd(&t->rng) % 2 == 0) {
-			max = 1 + (size_t)(rnd(&t->rng) % BATCH);
+		if (m->batch && tu_rnd(&t->rng) % 2 == 0) {
+			max = 1 + (size_t)(tu_rnd(&t->rng) % BATCH);
 			err = workq_get_many(m->q, buf, max, &ngot);
 			if (err == 0)
 				for (j = 0; j < ngot; j++)

@@ -18,9 +18,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
-#define UNTOUCHED ((void *)&untouched_mark)
-static char untouched_mark;
-
 /* 1 if fd polls readable now, 0 if not; never waits. */
 static int readable(int fd)
 {

@@ -50,18 +50,7 @@ static unsigned long get_seed(void)
 	return (unsigned long)time(NULL) ^ (unsigned long)getpid();
 }
 
-/* xorshift64*: one per thread, seeded from the test seed. */
-static uint64_t rnd(uint64_t *st)
-{
-	uint64_t x = *st;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*st = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
+/* A tu_rnd() state, one per thread, seeded from the test seed. */
 static uint64_t rnd_init(unsigned long seed, unsigned salt)
 {
 	uint64_t s = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + salt + 1;
@@ -115,7 +104,7 @@ struct run {
 static void do_close(struct run *r, uint64_t *rng)
 {
 	/* Putting the sentinel is the same as closing. */
-	if (rnd(rng) & 1)
+	if (tu_rnd(rng) & 1)
 		(void)workq_close(r->q);
 	else
 		(void)workq_put(r->q, WORKQ_DONE);
@@ -124,7 +113,7 @@ static void do_close(struct run *r, uint64_t *rng)
 /* A short timeout: zero (never wait) one time in four, else up to 2 ms. */
 static void short_timeout(uint64_t *rng, struct timespec *ts)
 {
-	long ns = (rnd(rng) % 4 == 0) ? 0 : (long)(rnd(rng) % 2000000);
+	long ns = (tu_rnd(rng) % 4 == 0) ? 0 : (long)(tu_rnd(rng) % 2000000);
 
 	*ts = tu_ts(0, ns);
 }
@@ -146,8 +135,8 @@ static void *producer_main(void *arg)
 			pr->close_at = -1;
 		}
 		mode = r->mixed ? pr->mode : P_PUT;
-		if (r->mixed && rnd(&pr->rng) % 8 == 0)
-			mode = (enum pmode)(rnd(&pr->rng) % P_NMODES);
+		if (r->mixed && tu_rnd(&pr->rng) % 8 == 0)
+			mode = (enum pmode)(tu_rnd(&pr->rng) % P_NMODES);
 		switch (mode) {
 		case P_PUT:
 			err = workq_put(r->q, encode(pr->id, seq));
@@ -168,8 +157,9 @@ static void *producer_main(void *arg)
 			}
 			break;
 		case P_MANY: {
-			size_t n = 1 + (size_t)(rnd(&pr->rng) % BATCH), i, nput;
+			size_t n, i, nput;
 
+			n = 1 + (size_t)(tu_rnd(&pr->rng) % BATCH);
 			if (n > r->k - seq)
 				n = (size_t)(r->k - seq);
 			for (i = 0; i < n; i++)
@@ -245,8 +235,8 @@ static void *consumer_main(void *arg)
 	pthread_barrier_wait(&r->go);
 	for (;;) {
 		mode = r->mixed ? c->mode : C_GET;
-		if (r->mixed && rnd(&c->rng) % 8 == 0)
-			mode = (enum cmode)(rnd(&c->rng) % C_NMODES);
+		if (r->mixed && tu_rnd(&c->rng) % 8 == 0)
+			mode = (enum cmode)(tu_rnd(&c->rng) % C_NMODES);
 		item = NULL;
 		switch (mode) {
 		case C_TRY:
@@ -265,7 +255,7 @@ static void *consumer_main(void *arg)
 			}
 			break;
 		case C_MANY: {
-			size_t max = 1 + (size_t)(rnd(&c->rng) % BATCH);
+			size_t max = 1 + (size_t)(tu_rnd(&c->rng) % BATCH);
 
 			ngot = (size_t)-1;
 			err = workq_get_many(r->q, batch, max, &ngot);
@@ -349,8 +339,8 @@ static void run_once(size_t cap, unsigned long k, int mixed, int closing,
 			c->last[p] = -1;
 	}
 	if (closing) {
-		unsigned who = (unsigned)(rnd(&rng) % (NPROD + NCONS));
-		long at = (long)(rnd(&rng) % k);
+		unsigned who = (unsigned)(tu_rnd(&rng) % (NPROD + NCONS));
+		long at = (long)(tu_rnd(&rng) % k);
 
 		if (who < NPROD)
 			r.prod[who].close_at = at;

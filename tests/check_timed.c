@@ -4,14 +4,9 @@
  * invalid timespecs are EINVAL before anything else, WORKQ_CLOSED beats
  * ETIMEDOUT, and huge timeouts work.
  */
-#include "testutil.h"
+#include "testcall.h"
 
 #include <limits.h>
-#include <semaphore.h>
-
-/* A value no workq call should ever write: out-parameters start as it. */
-static char untouched_mark;
-#define UNTOUCHED ((void *)&untouched_mark)
 
 /* The largest time_t (signed, 32 or 64 bits). */
 #define TIME_T_MAX                                                             \
@@ -26,79 +21,19 @@ static int64_t ts_ns(struct timespec ts)
 /* A timed call run in its own thread                                  */
 /* ------------------------------------------------------------------ */
 
-enum op { OP_TIMED_GET, OP_TIMED_PUT };
-
-struct call {
-	workq_t *q;
-	enum op op;
-	void *item;                     /* put: the item; get: what came */
-	const struct timespec *timeout; /* NULL or &ts */
-	struct timespec ts;
-	int err;
-	int64_t elapsed_ns;
-	pid_t tid;
-	sem_t started;
-	sem_t finished;
-	pthread_t thread;
-};
-
-static void *call_main(void *arg)
-{
-	struct call *c = arg;
-	int64_t t0;
-
-	c->tid = tu_gettid();
-	sem_post(&c->started);
-	t0 = tu_now_ns();
-	if (c->op == OP_TIMED_GET)
-		c->err = workq_timed_get(c->q, &c->item, c->timeout);
-	else
-		c->err = workq_timed_put(c->q, c->item, c->timeout);
-	c->elapsed_ns = tu_now_ns() - t0;
-	sem_post(&c->finished);
-	return NULL;
-}
-
 /* Starts a timed call with timeout `ts` (NULL: none) and returns once its
  * thread sleeps inside it. */
-static void call_start_blocked(struct call *c, workq_t *q, enum op op,
-                               void *item, const struct timespec *ts)
+static void timed_call_start_blocked(struct call *c, workq_t *q, enum op op,
+                                     void *item, const struct timespec *ts)
 {
-	c->q = q;
-	c->op = op;
-	c->item = item;
+	call_init(c, q, op, item);
 	if (ts != NULL) {
 		c->ts = *ts;
 		c->timeout = &c->ts;
 	} else {
 		c->timeout = NULL;
 	}
-	c->err = -1;
-	sem_init(&c->started, 0, 0);
-	sem_init(&c->finished, 0, 0);
-	c->thread = tu_spawn(call_main, c);
-	while (sem_wait(&c->started) != 0)
-		;
-	tu_wait_blocked(c->tid);
-}
-
-/* Whether the call has returned, after giving it a moment to do so
- * wrongly. */
-static int call_returned_after_pause(struct call *c, long ms)
-{
-	tu_sleep_ms(ms);
-	if (sem_trywait(&c->finished) != 0)
-		return 0;
-	sem_post(&c->finished);
-	return 1;
-}
-
-static int call_finish(struct call *c)
-{
-	tu_join(c->thread);
-	sem_destroy(&c->started);
-	sem_destroy(&c->finished);
-	return c->err;
+	call_start_blocked(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -201,7 +136,7 @@ START_TEST(timed_get_not_early_after_losing_item)
 		void *stolen = UNTOUCHED;
 		int steal;
 
-		call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, &ts);
+		timed_call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, &ts);
 		ck_assert_int_eq(workq_put(q, tu_item(7)), 0);
 		steal = workq_try_get(q, &stolen);
 		ck_assert_int_eq(call_finish(&c), steal == 0 ? ETIMEDOUT : 0);
@@ -276,7 +211,7 @@ START_TEST(timed_get_succeeds_when_put_in_time)
 	struct timespec ts = tu_ts(10, 0);
 	struct call c;
 
-	call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, &ts);
+	timed_call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, &ts);
 	ck_assert_int_eq(workq_put(q, tu_item(3)), 0);
 	ck_assert_int_eq(call_finish(&c), 0);
 	ck_assert_ptr_eq(c.item, tu_item(3));
@@ -294,7 +229,7 @@ START_TEST(timed_put_succeeds_when_get_in_time)
 	void *item;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-	call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(2), &ts);
+	timed_call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(2), &ts);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_ptr_eq(item, tu_item(1));
 	ck_assert_int_eq(call_finish(&c), 0);
@@ -310,8 +245,8 @@ START_TEST(null_timeout_get_waits_until_put)
 	workq_t *q = tu_queue(1);
 	struct call c;
 
-	call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, NULL);
-	ck_assert_int_eq(call_returned_after_pause(&c, 100), 0);
+	timed_call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, NULL);
+	ck_assert_int_eq(call_returned_after(&c, 100), 0);
 	ck_assert_int_eq(workq_put(q, tu_item(4)), 0);
 	ck_assert_int_eq(call_finish(&c), 0);
 	ck_assert_ptr_eq(c.item, tu_item(4));
@@ -326,8 +261,8 @@ START_TEST(null_timeout_put_waits_until_get)
 	void *item;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-	call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(2), NULL);
-	ck_assert_int_eq(call_returned_after_pause(&c, 100), 0);
+	timed_call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(2), NULL);
+	ck_assert_int_eq(call_returned_after(&c, 100), 0);
 	ck_assert_int_eq(workq_get(q, &item), 0);
 	ck_assert_ptr_eq(item, tu_item(1));
 	ck_assert_int_eq(call_finish(&c), 0);
@@ -356,9 +291,9 @@ START_TEST(huge_timeout_get_waits_until_put)
 	for (i = 0; i < N_HUGE; i++) {
 		struct call c;
 
-		call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED,
-		                   &huge_timeouts[i]);
-		ck_assert_msg(!call_returned_after_pause(&c, 30),
+		timed_call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED,
+		                         &huge_timeouts[i]);
+		ck_assert_msg(!call_returned_after(&c, 30),
 		              "timeout %zu: returned %d at once", i, c.err);
 		ck_assert_int_eq(workq_put(q, tu_item(10 + i)), 0);
 		ck_assert_int_eq(call_finish(&c), 0);
@@ -378,9 +313,9 @@ START_TEST(huge_timeout_put_waits_until_get)
 	for (i = 0; i < N_HUGE; i++) {
 		struct call c;
 
-		call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(10 + i),
-		                   &huge_timeouts[i]);
-		ck_assert_msg(!call_returned_after_pause(&c, 30),
+		timed_call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(10 + i),
+		                         &huge_timeouts[i]);
+		ck_assert_msg(!call_returned_after(&c, 30),
 		              "timeout %zu: returned %d at once", i, c.err);
 		ck_assert_int_eq(workq_get(q, &item), 0);
 		ck_assert_int_eq(call_finish(&c), 0);
@@ -540,7 +475,7 @@ START_TEST(close_wakes_timed_put_with_closed)
 	void *item;
 
 	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
-	call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(2), &ts);
+	timed_call_start_blocked(&c, q, OP_TIMED_PUT, tu_item(2), &ts);
 	ck_assert_int_eq(workq_close(q), 0);
 	ck_assert_int_eq(call_finish(&c), WORKQ_CLOSED);
 	ck_assert_int_lt(c.elapsed_ns, ts_ns(ts));
@@ -559,7 +494,7 @@ START_TEST(close_wakes_timed_get_with_closed)
 	struct timespec ts = tu_ts(10, 0);
 	struct call c;
 
-	call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, &ts);
+	timed_call_start_blocked(&c, q, OP_TIMED_GET, UNTOUCHED, &ts);
 	ck_assert_int_eq(workq_close(q), 0);
 	ck_assert_int_eq(call_finish(&c), WORKQ_CLOSED);
 	ck_assert_ptr_eq(c.item, WORKQ_DONE);

@@ -44,6 +44,16 @@ static inline uintptr_t tu_num(const void *p)
 	return (uintptr_t)p;
 }
 
+/* A value no workq call should ever write: out-parameters start as it,
+ * so that a test can tell whether a call wrote them. */
+static inline void *tu_untouched(void)
+{
+	static char mark;
+
+	return &mark;
+}
+#define UNTOUCHED (tu_untouched())
+
 static inline struct timespec tu_ts(long sec, long nsec)
 {
 	struct timespec ts;
@@ -65,6 +75,19 @@ static inline int64_t tu_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* xorshift64*: a small, fast generator for picking operations and
+ * delays; the state *st must not be 0. */
+static inline uint64_t tu_rnd(uint64_t *st)
+{
+	uint64_t x = *st;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*st = x;
+	return x * 0x2545F4914F6CDD1DULL;
 }
 
 static inline void tu_sleep_ms(long ms)
