@@ -61,16 +61,23 @@ static void set_name(size_t index)
 #endif
 }
 
-/* Waits for the gate to open.  Returns 1 to run, 0 to leave at once. */
+/*
+ * Waits for the gate to open.  Returns 1 to run, 0 to leave at once.
+ * Not a cancellation point: a cancel arriving here would leave with
+ * pool->mu held, and worker_exit would then lock it again.
+ */
 static int pass_gate(workq_pool_t *pool)
 {
 	enum gate g;
+	int state;
 
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	workq__lock(&pool->mu);
 	while (pool->gate == GATE_WAIT)
 		workq__wait(&pool->gate_cv, &pool->mu, NULL);
 	g = pool->gate;
 	workq__unlock(&pool->mu);
+	pthread_setcancelstate(state, NULL);
 	return g == GATE_RUN;
 }
 
