@@ -1,20 +1,42 @@
 /*
- * queue.c - the bounded queue: a ring of void * behind one mutex, with
- * condition variables for each kind of waiter.
+ * queue.c - the bounded queue: a ring of void * with two ends, each
+ * behind its own mutex, with a condition variable for each kind of
+ * waiter.
  *
- * States.  A queue is open or closed; closing is one-way.  The done
- * sentinel is not stored in the ring: it is the state "closed and empty",
- * which every consumer observes, forever, after the last real item.  That
- * is what a sentinel kept in a reserved slot and re-posted by each
- * consumer would give, without the slot: closing and "re-posting" can
- * never wait or fail, because they only set a flag, and no consumer can
- * ever miss the sentinel by being woken after another one took it.
+ * Two locks.  Producers serialise on the in end's mutex, consumers on the
+ * out end's, so a producer and a consumer never wait for each other's
+ * lock, and each end's state stays in its own cache lines.  Each end
+ * counts the items that ever passed it (`pos`); the number queued is
+ * in.pos - out.pos.  An end publishes its pos with a release store after
+ * writing (or reading) the slots, and the other end reads it with an
+ * acquire load, so a slot is never read before it is written nor
+ * overwritten before it is read.  Each end keeps the other's pos as last
+ * loaded (`seen`) and reloads it only when that copy says it must wait.
  *
- * Wake-ups.  Each condvar has a waiter count, kept under the mutex, so a
- * put or get signals only when somebody sleeps.  One item wakes one
- * waiter; a batch wakes as many as it made progress possible for; close
- * and the end of unfinished work wake everybody.  Every wait re-checks
- * its full predicate, `closed` included, in a while loop.
+ * States.  A queue is open or closed; closing is one-way, and happens
+ * under the in end's mutex, so every accepted put is published before
+ * `closed` is set.  The done sentinel is not stored in the ring: it is
+ * the state "closed and empty", which every consumer observes, forever,
+ * after the last real item.  That is what a sentinel kept in a reserved
+ * slot and re-posted by each consumer would give, without the slot:
+ * closing and "re-posting" can never wait or fail, and no consumer can
+ * miss the sentinel by being woken after another one took it.
+ *
+ * Wake-ups.  A thread about to sleep holds both ends' mutexes while it
+ * counts itself in its end's `waiters` and looks at the queue one last
+ * time.  The other end publishes its pos and reads that count under its
+ * own mutex, so it either published before that last look (and the
+ * sleeper does not sleep) or sees the count (and signals, under the
+ * sleeper's mutex, which the sleeper holds until the condvar wait
+ * releases it).  So the hot path needs no fence and no atomic
+ * read-modify-write beyond the mutex's own.  One item wakes one waiter;
+ * a batch wakes as many as it made progress possible for; close and the
+ * end of unfinished work wake everybody.
+ *
+ * Lock order: out.mu, then in.mu, then join_mu, then note_mu, except
+ * that note_mu comes first in workq_pollfd, which takes no other mutex
+ * later than the ends'.  A producer that must take out.mu drops in.mu
+ * first; its busy count keeps the queue alive meanwhile.
  *
  * Cancellation.  Only the condvar waits are cancellation points.  Each
  * is wrapped in a cleanup handler that undoes the thread's waiter and
@@ -28,37 +50,67 @@
 
 #include "workq-internal.h"
 
+/* Padding between groups of fields that different threads write, so
+ * that no two groups share a cache line (64 bytes on the machines we
+ * measure; 128 keeps the adjacent-line prefetcher out as well). */
+#define LINE 128
+
 /*
- * Locking: one mutex, mu, guards every (m) field.  (c) fields are
- * constant after workq_create.  (a) fields are only accessed atomically.
- * len and closed are (m), but also read atomically by spinning waiters.  Pools never hold their own lock while
- * calling into the queue.
+ * One end of the ring.  Every field is guarded by the end's own mu,
+ * marked (e); (e,a) fields are written under mu with atomic stores
+ * because the other end, or a spinner, reads them without it.
+ */
+struct end {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;          /* (e) this end's sleepers wait here */
+	size_t pos;                 /* (e,a) items that ever passed this end */
+	size_t idx;                 /* (e) pos % cap: the next slot */
+	size_t seen;                /* (e) the other end's pos, last loaded */
+	size_t busy;                /* (e) calls of this end inside, which
+	                             *     destroy must not pull the rug from */
+	unsigned long long ops;     /* (e) items put (in) or got (out) */
+	unsigned long long waits;   /* (e) calls that slept at least once */
+	int spinner;                /* (a) 1 while one of this end spins */
+};
+
+/*
+ * (c) fields are constant after workq_create; (a) ones are only
+ * accessed atomically.  See each group for its lock.
  */
 struct workq {
-	pthread_mutex_t mu;
-	pthread_cond_t not_empty;  /* consumers sleep here */
-	pthread_cond_t not_full;   /* producers sleep here */
-	pthread_cond_t all_done;   /* joiners sleep here */
-	size_t cap;                /* (c) most items queued at once */
-	size_t head;               /* (m) slot of the oldest item */
-	size_t len;                /* (m) items queued */
-	size_t unfinished;         /* (m) accepted, not yet task_done */
-	size_t get_waiters;        /* (m) threads asleep on not_empty */
-	size_t put_waiters;        /* (m) threads asleep on not_full */
-	size_t join_waiters;       /* (m) threads asleep on all_done */
-	size_t busy;               /* (m) threads inside a call destroy
-	                            *     must not pull the rug from */
-	size_t pools;              /* (m) attached, not yet joined pools */
-	size_t producers;          /* (m) registered, not yet done */
-	int put_spinner;           /* (a) 1 while a producer spins */
-	int get_spinner;           /* (a) 1 while a consumer spins */
-	int closed;                /* (m) set once, by close or discard */
-	struct workq__notifier note; /* (m) workq_pollfd's descriptor */
-	/* Counters for workq_stats(), (m): bumped inside critical sections
-	 * that exist anyway, so they cost a few increments. */
-	unsigned long long puts, gets, discarded, put_waits, get_waits;
-	size_t high_water;
-	void *slots[];             /* (m) the ring, cap entries */
+	struct end in;              /* producers */
+	char pad_in[LINE];
+	struct end out;             /* consumers */
+	char pad_out[LINE];
+
+	/* Read by both ends on every call; written rarely. */
+	size_t cap;                 /* (c) most items queued at once */
+	int closed;                 /* (in.mu, a) set once by close/discard */
+	/* Each sleeper count changes only under its end's mutex, and goes
+	 * up only under both ends' mutexes, so the other end reads it
+	 * under its own mutex (atomically) and never misses a sleeper. */
+	size_t in_waiters;          /* (in.mu, a) producers asleep on in.cv */
+	size_t out_waiters;         /* (out.mu, a) consumers asleep on out.cv */
+	size_t join_waiters;        /* (join_mu, a) joiners asleep */
+	int note_open;              /* (both ends' mu, a) a descriptor exists */
+	char pad_shared[LINE];
+
+	/* Unfinished items are in.pos - finished: a put costs no extra
+	 * atomic operation, and only task_done writes this line. */
+	size_t finished;            /* (a) task_done calls, and discards */
+	char pad_finished[LINE];
+
+	/* Cold: the rest of the life cycle and the counters. */
+	size_t pools;               /* (in.mu) attached, not yet joined */
+	size_t producers;           /* (in.mu) registered, not yet done */
+	size_t high_water;          /* (in.mu) largest size seen by a put */
+	unsigned long long discarded; /* (out.mu) handed back by discard */
+	pthread_mutex_t join_mu;
+	pthread_cond_t all_done;    /* (join_mu) joiners sleep here */
+	size_t join_busy;           /* (join_mu) joins inside */
+	pthread_mutex_t note_mu;
+	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
+	void *slots[];              /* the ring, cap entries; see the top */
 };
 
 /* How a call behaves when it would have to wait. */
@@ -68,32 +120,92 @@ enum wait_mode {
 	WAIT_FOREVER
 };
 
-/* One side of the queue, as await_locked() sees it. */
-struct side {
-	int (*ready)(const workq_t *);  /* under q->mu: may proceed */
-	int (*seen)(const workq_t *);   /* without it: worth re-checking */
-	pthread_cond_t *cv;             /* where this side sleeps */
-	size_t *waiters;                /* how many of it sleep there */
-	unsigned long long *waits;      /* calls of it that slept */
-	int *spinner;                   /* 1 while one of it spins */
-};
-
 /* The sentinel's storage: only its address is used. */
 char workq_done_sentinel;
 
 /* ------------------------------------------------------------------ */
-/* Waiting                                                             */
+/* Atomics                                                             */
 /* ------------------------------------------------------------------ */
 
-/* What a cancelled waiter must undo; see wait_locked(). */
-struct waiter {
-	workq_t *q;
-	size_t *count;
-};
+static size_t load_acquire(const size_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static size_t load_relaxed(const size_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void store_release(size_t *p, size_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static int is_closed(const workq_t *q)
+{
+	return __atomic_load_n(&q->closed, __ATOMIC_ACQUIRE);
+}
+
+/* For the one store-then-load handshake left: joiners and task_done. */
+static void full_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* ------------------------------------------------------------------ */
+/* What each end waits for                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Free slots, at least `want` of them if the producers' copy of out.pos
+ * is stale enough to hide them.  Called with in.mu held.
+ */
+static size_t room_locked(workq_t *q, size_t want)
+{
+	size_t used = q->in.pos - q->in.seen;
+
+	if (q->cap - used < want) {
+		q->in.seen = load_acquire(&q->out.pos);
+		used = q->in.pos - q->in.seen;
+	}
+	return q->cap - used;
+}
+
+/* Queued items, likewise.  Called with out.mu held. */
+static size_t items_locked(workq_t *q, size_t want)
+{
+	size_t n = q->out.seen - q->out.pos;
+
+	if (n < want) {
+		q->out.seen = load_acquire(&q->in.pos);
+		n = q->out.seen - q->out.pos;
+	}
+	return n;
+}
+
+/* Without any lock: is it worth a producer's (or a consumer's) taking
+ * the lock again?  Used by spinners and by the last check before a
+ * sleep. */
+static int room_fresh(const workq_t *q)
+{
+	return load_relaxed(&q->in.pos) - load_acquire(&q->out.pos) < q->cap ||
+	       is_closed(q);
+}
+
+static int item_fresh(const workq_t *q)
+{
+	return load_acquire(&q->in.pos) != load_relaxed(&q->out.pos) ||
+	       is_closed(q);
+}
+
+/* ------------------------------------------------------------------ */
+/* Waking                                                              */
+/* ------------------------------------------------------------------ */
 
 /*
  * Wakes up to `k` of the `waiters` sleeping on `cv`, for k items (or
- * slots) just made available.  Called with q->mu held.
+ * slots) just made available.  Called with cv's mutex held.
  */
 static void wake_locked(pthread_cond_t *cv, size_t waiters, size_t k)
 {
@@ -108,57 +220,170 @@ static void wake_locked(pthread_cond_t *cv, size_t waiters, size_t k)
 }
 
 /*
- * Runs when a thread is cancelled inside wait_locked(): the condvar wait
- * has re-acquired q->mu.  POSIX lets the cancelled thread have consumed a
- * signal meant for another sleeper, so hand one on for whatever the
- * queue can now offer; a spare wake-up costs only a re-check.
+ * Brings workq_pollfd's descriptor in line with the queue: readable while
+ * an item is queued or the queue is closed.  Called with no end's mutex
+ * held, after a change, by whoever saw note_open; the last caller reads
+ * the last state, so the descriptor ends right.
  */
-static void wait_cancelled(void *arg)
+static void notify(workq_t *q)
 {
-	struct waiter *w = arg;
-	workq_t *q = w->q;
+	size_t head, tail;
 
-	(*w->count)--;
-	q->busy--;
-	if (q->len > 0 || q->closed)
-		wake_locked(&q->not_empty, q->get_waiters, 1);
-	if (q->len < q->cap || q->closed)
-		wake_locked(&q->not_full, q->put_waiters, 1);
-	workq__unlock(&q->mu);
+	workq__lock(&q->note_mu);
+	head = load_acquire(&q->out.pos);
+	tail = load_acquire(&q->in.pos);
+	workq__notifier_set(&q->note, tail != head || is_closed(q));
+	workq__unlock(&q->note_mu);
 }
 
 /*
- * Sleeps on `cv` once, counted in *count, until woken, cancelled, or the
- * deadline (NULL: none) passes.  Returns 0 or ETIMEDOUT.  Called with
- * q->mu held, and with q->busy counting the caller.
+ * After a producer published k items, wakes as many sleeping consumers
+ * (and the descriptor).  Called with in.mu held; returns with it held.
+ * Drops in.mu while it takes out.mu (see the lock order); the caller's
+ * busy count keeps the queue alive meanwhile.  Costs two loads when
+ * nobody sleeps.
  */
-static int wait_locked(workq_t *q, pthread_cond_t *cv, size_t *count,
-                       const struct timespec *deadline)
+static void poke_consumers_locked(workq_t *q, size_t k)
 {
-	struct waiter w;
+	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED);
+
+	if (load_relaxed(&q->out_waiters) == 0 && !note)
+		return;
+	workq__unlock(&q->in.mu);
+	workq__lock(&q->out.mu);
+	wake_locked(&q->out.cv, q->out_waiters, k);
+	workq__unlock(&q->out.mu);
+	if (note)
+		notify(q);
+	workq__lock(&q->in.mu);
+}
+
+/* After a consumer freed k slots, likewise.  Called with out.mu held;
+ * in.mu may nest inside it. */
+static void poke_producers_locked(workq_t *q, size_t k)
+{
+	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED);
+
+	if (load_relaxed(&q->in_waiters) > 0) {
+		workq__lock(&q->in.mu);
+		wake_locked(&q->in.cv, q->in_waiters, k);
+		workq__unlock(&q->in.mu);
+	}
+	if (note) {
+		workq__unlock(&q->out.mu);
+		notify(q);
+		workq__lock(&q->out.mu);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Sleeping                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What a cancelled waiter must undo; see wait_on(). */
+struct waiter {
+	workq_t *q;
+	pthread_mutex_t *mu;
+	size_t *count;
+	size_t *busy;
+	void (*pass_on)(workq_t *q);    /* NULL: nothing to hand on */
+};
+
+/* POSIX lets a cancelled waiter have consumed a signal meant for another
+ * sleeper; these hand one on for whatever the queue can now offer.  A
+ * spare wake-up costs only a re-check.  Called with the end's mu held. */
+static void pass_on_room(workq_t *q)
+{
+	if (room_fresh(q))
+		wake_locked(&q->in.cv, q->in_waiters, 1);
+}
+
+static void pass_on_item(workq_t *q)
+{
+	if (item_fresh(q))
+		wake_locked(&q->out.cv, q->out_waiters, 1);
+}
+
+/* Runs when a thread is cancelled inside wait_on(): the condvar wait has
+ * re-acquired the mutex. */
+static void wait_cancelled(void *arg)
+{
+	struct waiter *w = arg;
+
+	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
+	(*w->busy)--;
+	if (w->pass_on != NULL)
+		w->pass_on(w->q);
+	workq__unlock(w->mu);
+}
+
+/*
+ * Sleeps once on cv, already counted in *w->count, until woken,
+ * cancelled, or the deadline (NULL: none) passes; uncounts.  Returns 0
+ * or ETIMEDOUT.  Called with w->mu held, and with *w->busy counting the
+ * caller.
+ */
+static int wait_on(struct waiter *w, pthread_cond_t *cv,
+                   const struct timespec *deadline)
+{
 	int err;
 
-	w.q = q;
-	w.count = count;
-	(*count)++;
-	pthread_cleanup_push(wait_cancelled, &w);
-	err = workq__wait(cv, &q->mu, deadline);
+	pthread_cleanup_push(wait_cancelled, w);
+	err = workq__wait(cv, w->mu, deadline);
 	pthread_cleanup_pop(0);
-	(*count)--;
+	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
 	return err;
 }
 
 /*
+ * A producer's last look before sleeping, with both mutexes held (see
+ * the top comment).  Returns 0 if it is now counted in in_waiters and
+ * must sleep, 1 if it must not.  Called with in.mu held; returns with
+ * it held, having dropped it to take out.mu first.
+ */
+static int producer_may_proceed(workq_t *q)
+{
+	int ready;
+
+	workq__unlock(&q->in.mu);
+	workq__lock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	ready = q->closed || q->in.pos - q->out.pos < q->cap;
+	if (!ready)
+		__atomic_store_n(&q->in_waiters, q->in_waiters + 1,
+		                 __ATOMIC_RELAXED);
+	workq__unlock(&q->out.mu);
+	return ready;
+}
+
+/* A consumer's counterpart.  Called with out.mu held. */
+static int consumer_may_proceed(workq_t *q)
+{
+	int ready;
+
+	workq__lock(&q->in.mu);
+	ready = q->closed || q->in.pos != q->out.pos;
+	if (!ready)
+		__atomic_store_n(&q->out_waiters, q->out_waiters + 1,
+		                 __ATOMIC_RELAXED);
+	workq__unlock(&q->in.mu);
+	return ready;
+}
+
+/*
  * Spinning.  A sleep and the wake-up that ends it cost tens of
- * microseconds; when the other side is running on another core, the item
+ * microseconds; when the other end is running on another core, the item
  * (or the slot) usually comes much sooner.  So before its first sleep a
- * waiter drops the mutex and watches len and closed for a short while.
- * At most one thread per side spins at a time (`spinner`), and only
- * while nobody of its side sleeps: with more threads than cores, extra
- * spinners would only steal the cycles the other side needs.
+ * waiter drops its mutex and watches the queue for a short while.  At
+ * most one thread per end spins at a time, and only while nobody of its
+ * end sleeps: with more threads than cores, extra spinners would only
+ * steal the cycles the other end needs.
  */
 #ifndef SPIN_LIMIT
 #define SPIN_LIMIT 2000
+#endif
+#ifndef SPIN_STEP_MAX
+#define SPIN_STEP_MAX 64
 #endif
 
 static inline void cpu_relax(void)
@@ -170,35 +395,30 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static int room_relaxed(const workq_t *q)
-{
-	return __atomic_load_n(&q->len, __ATOMIC_RELAXED) < q->cap ||
-	       __atomic_load_n(&q->closed, __ATOMIC_RELAXED);
-}
-
-static int item_relaxed(const workq_t *q)
-{
-	return __atomic_load_n(&q->len, __ATOMIC_RELAXED) > 0 ||
-	       __atomic_load_n(&q->closed, __ATOMIC_RELAXED);
-}
-
 /*
- * Called with q->mu held; returns with it held, having released it while
+ * Called with e->mu held; returns with it held, having released it while
  * spinning if this thread may spin.  Returns 1 if it spun (whatever it
- * saw: the caller re-checks under the mutex), 0 if it did not.
+ * saw: the caller re-checks), 0 if it did not.
  */
-static int spin_locked(workq_t *q, int (*seen)(const workq_t *),
-                       int *spinner, size_t sleepers)
+static int spin_locked(workq_t *q, struct end *e, const size_t *waiters,
+                       int (*ready)(const workq_t *))
 {
-	int i;
+	int i, step = 1;
 
-	if (sleepers > 0 || __atomic_exchange_n(spinner, 1, __ATOMIC_ACQUIRE))
+	if (*waiters > 0 ||
+	    __atomic_exchange_n(&e->spinner, 1, __ATOMIC_ACQUIRE))
 		return 0;
-	workq__unlock(&q->mu);
-	for (i = 0; i < SPIN_LIMIT && !seen(q); i++)
-		cpu_relax();
-	__atomic_store_n(spinner, 0, __ATOMIC_RELEASE);
-	workq__lock(&q->mu);
+	workq__unlock(&e->mu);
+	for (i = 0; i < SPIN_LIMIT && !ready(q); i += step) {
+		int j;
+
+		for (j = 0; j < step; j++)
+			cpu_relax();
+		if (step < SPIN_STEP_MAX)
+			step *= 2;
+	}
+	__atomic_store_n(&e->spinner, 0, __ATOMIC_RELEASE);
+	workq__lock(&e->mu);
 	return 1;
 }
 
@@ -210,65 +430,80 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * Waits until `ready(q)` holds or the queue closes, as `mode` allows.
- * Counts the call in *waits (for workq_stats) when it first sleeps;
- * *slept, owned by the caller, makes that once per call, however often
- * the call sleeps.
- * Returns 0 when ready, WORKQ_CLOSED when closed (closed wins: a closed
- * queue never accepts, and a drained closed queue never blocks), else
- * EAGAIN or ETIMEDOUT.  Called with q->mu held.
+ * Waits until there is room, as `mode` allows.  Counts the call in
+ * in.waits when it first sleeps (*slept, the caller's, makes that once
+ * per call).  Returns 0 with room, WORKQ_CLOSED when closed (closed wins:
+ * a closed queue never accepts), else EAGAIN or ETIMEDOUT.  Called with
+ * in.mu held.
  */
-static int await_locked(workq_t *q, const struct side *sd, int *slept,
-                        enum wait_mode mode, const struct timespec *deadline)
+static int await_room(workq_t *q, int *slept, enum wait_mode mode,
+                      const struct timespec *deadline)
 {
+	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.busy,
+		            pass_on_room };
 	int spun = 0;
 
-	while (!sd->ready(q)) {
+	for (;;) {
 		if (q->closed)
 			return WORKQ_CLOSED;
+		if (room_locked(q, 1) > 0)
+			return 0;
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
 		if (!spun) {
 			spun = 1;
-			if (spin_locked(q, sd->seen, sd->spinner, *sd->waiters))
+			if (spin_locked(q, &q->in, &q->in_waiters, room_fresh))
 				continue;
 		}
 		if (!*slept) {
 			*slept = 1;
-			(*sd->waits)++;
+			q->in.waits++;
 		}
-		if (wait_locked(q, sd->cv, sd->waiters, deadline) == ETIMEDOUT &&
-		    !sd->ready(q) && !q->closed)
+		if (producer_may_proceed(q))
+			continue;
+		if (wait_on(&w, &q->in.cv, deadline) == ETIMEDOUT &&
+		    !q->closed && room_locked(q, 1) == 0)
 			return ETIMEDOUT;
 	}
-	return 0;
 }
 
-static int has_room(const workq_t *q)
+/*
+ * Waits until an item is queued, as `mode` allows; the consumers'
+ * counterpart of await_room().  Returns 0 with an item, WORKQ_CLOSED when
+ * closed and drained (items queued before close are still handed out),
+ * else EAGAIN or ETIMEDOUT.  Called with out.mu held.
+ */
+static int await_item(workq_t *q, int *slept, enum wait_mode mode,
+                      const struct timespec *deadline)
 {
-	return !q->closed && q->len < q->cap;
-}
+	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.busy,
+		            pass_on_item };
+	int spun = 0;
 
-static int has_item(const workq_t *q)
-{
-	return q->len > 0;
-}
-
-/* What a producer, or a consumer, waits for, and where. */
-static struct side producer_side(workq_t *q)
-{
-	struct side sd = { has_room, room_relaxed, &q->not_full,
-		           &q->put_waiters, &q->put_waits, &q->put_spinner };
-
-	return sd;
-}
-
-static struct side consumer_side(workq_t *q)
-{
-	struct side sd = { has_item, item_relaxed, &q->not_empty,
-		           &q->get_waiters, &q->get_waits, &q->get_spinner };
-
-	return sd;
+	for (;;) {
+		if (items_locked(q, 1) > 0)
+			return 0;
+		/* Closing publishes every accepted item first: once closed
+		 * is seen, one more look at in.pos is the last word. */
+		if (is_closed(q))
+			return items_locked(q, 1) > 0 ? 0 : WORKQ_CLOSED;
+		if (mode == WAIT_NEVER)
+			return EAGAIN;
+		if (!spun) {
+			spun = 1;
+			if (spin_locked(q, &q->out, &q->out_waiters, item_fresh))
+				continue;
+		}
+		if (!*slept) {
+			*slept = 1;
+			q->out.waits++;
+		}
+		if (consumer_may_proceed(q))
+			continue;
+		if (wait_on(&w, &q->out.cv, deadline) == ETIMEDOUT &&
+		    items_locked(q, 1) == 0 && !is_closed(q))
+			return ETIMEDOUT;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -276,78 +511,178 @@ static struct side consumer_side(workq_t *q)
 /* ------------------------------------------------------------------ */
 
 /*
- * len and closed are written only under q->mu, but spinning waiters read
- * them without it (see spin_unlocked), so every write is an atomic store.
- * Reads under the mutex need no atomics: no write can run concurrently.
+ * Copies items[0..k) into the ring and publishes them (which also makes
+ * them unfinished: see `finished`).  Called with in.mu held and room
+ * for k.
  */
-static void store_len(workq_t *q, size_t len)
+static void push_locked(workq_t *q, void *const *items, size_t k)
 {
-	__atomic_store_n(&q->len, len, __ATOMIC_RELAXED);
+	size_t i, len;
+
+	for (i = 0; i < k; i++) {
+		q->slots[q->in.idx] = items[i];
+		if (++q->in.idx == q->cap)
+			q->in.idx = 0;
+	}
+	store_release(&q->in.pos, q->in.pos + k);
+	q->in.ops += k;
+	/* in.seen may be stale, which only overstates the size: look
+	 * again before believing a new high. */
+	len = q->in.pos - q->in.seen;
+	if (len > q->high_water) {
+		q->in.seen = load_acquire(&q->out.pos);
+		len = q->in.pos - q->in.seen;
+		if (len > q->high_water)
+			q->high_water = len;
+	}
 }
 
-/* Called with q->mu held and room for one more item. */
-static void push_locked(workq_t *q, void *item)
+/* Moves the k oldest items into items[] and publishes the free slots.
+ * Called with out.mu held and at least k items queued. */
+static void pop_locked(workq_t *q, void **items, size_t k)
 {
-	size_t tail = q->head + q->len;
+	size_t i;
 
-	if (tail >= q->cap)
-		tail -= q->cap;
-	q->slots[tail] = item;
-	store_len(q, q->len + 1);
-	q->unfinished++;
-	q->puts++;
-	if (q->len > q->high_water)
-		q->high_water = q->len;
-}
-
-/* Called with q->mu held and at least one item queued. */
-static void *pop_locked(workq_t *q)
-{
-	void *item = q->slots[q->head];
-
-	if (++q->head == q->cap)
-		q->head = 0;
-	store_len(q, q->len - 1);
-	return item;
+	for (i = 0; i < k; i++) {
+		items[i] = q->slots[q->out.idx];
+		if (++q->out.idx == q->cap)
+			q->out.idx = 0;
+	}
+	store_release(&q->out.pos, q->out.pos + k);
 }
 
 /*
- * Brings workq_pollfd's descriptor in line with the queue: readable while
- * an item is queued or the queue is closed.  Called with q->mu held after
- * every change of len or closed; one branch when nobody asked for it.
+ * Accepted items not yet finished.  finished is read first: in.pos only
+ * grows, so a stale look can overstate the count but never make it 0
+ * early (nor wrap below it).
  */
-static void notify_locked(workq_t *q)
+static size_t unfinished(const workq_t *q)
 {
-	if (q->note.rfd >= 0)
-		workq__notifier_set(&q->note, q->len > 0 || q->closed);
+	size_t done = __atomic_load_n(&q->finished, __ATOMIC_SEQ_CST);
+
+	return __atomic_load_n(&q->in.pos, __ATOMIC_SEQ_CST) - done;
 }
 
-/* Wakes everybody who waits for something closing changes.  Called with
- * q->mu held. */
-static void close_locked(workq_t *q)
+/*
+ * Marks one item finished, unless none is unfinished (task_done may have
+ * been called ahead); wakes the joiners when none is left.  Returns 1 if
+ * it marked one, else 0.
+ */
+static int finish_one(workq_t *q)
+{
+	size_t done = __atomic_load_n(&q->finished, __ATOMIC_SEQ_CST);
+
+	do {
+		if (__atomic_load_n(&q->in.pos, __ATOMIC_SEQ_CST) == done)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&q->finished, &done, done + 1,
+	                                      1, __ATOMIC_SEQ_CST,
+	                                      __ATOMIC_SEQ_CST));
+	if (unfinished(q) == 0) {
+		full_fence();
+		if (load_relaxed(&q->join_waiters) > 0) {
+			workq__lock(&q->join_mu);
+			if (q->join_waiters > 0)
+				workq__broadcast(&q->all_done);
+			workq__unlock(&q->join_mu);
+		}
+	}
+	return 1;
+}
+
+/*
+ * Closes the queue.  Called with in.mu held: every put that got in has
+ * published its item.  Wakes the producers; returns 1 if it closed it
+ * (the caller must then call closed_wake_consumers() once in.mu is
+ * dropped), 0 if it was closed already.
+ */
+static int close_in_locked(workq_t *q)
 {
 	if (q->closed)
-		return;
-	__atomic_store_n(&q->closed, 1, __ATOMIC_RELAXED);
-	notify_locked(q);
-	if (q->get_waiters > 0)
-		workq__broadcast(&q->not_empty);
-	if (q->put_waiters > 0)
-		workq__broadcast(&q->not_full);
+		return 0;
+	__atomic_store_n(&q->closed, 1, __ATOMIC_RELEASE);
+	if (q->in_waiters > 0)
+		workq__broadcast(&q->in.cv);
+	return 1;
 }
 
-/* Marks k items finished; wakes the joiners when none is left.  Called
- * with q->mu held and k <= q->unfinished. */
-static void finish_locked(workq_t *q, size_t k)
+static void closed_wake_consumers(workq_t *q)
 {
-	q->unfinished -= k;
-	if (q->unfinished == 0 && q->join_waiters > 0)
-		workq__broadcast(&q->all_done);
+	workq__lock(&q->out.mu);
+	if (q->out_waiters > 0)
+		workq__broadcast(&q->out.cv);
+	workq__unlock(&q->out.mu);
+	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
+		notify(q);
 }
 
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                          */
 /* ------------------------------------------------------------------ */
+
+static int end_init(struct end *e)
+{
+	int err = workq__mutex_init(&e->mu);
+
+	if (err != 0)
+		return err;
+	err = workq__cond_init(&e->cv);
+	if (err != 0) {
+		pthread_mutex_destroy(&e->mu);
+		return err;
+	}
+	e->pos = e->idx = e->seen = e->busy = 0;
+	e->ops = e->waits = 0;
+	e->spinner = 0;
+	return 0;
+}
+
+static void end_destroy(struct end *e)
+{
+	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->mu);
+}
+
+/* The rest of workq_create, once the memory is there. */
+static int init(workq_t *q, size_t capacity)
+{
+	int err = end_init(&q->in);
+
+	if (err != 0)
+		return err;
+	err = end_init(&q->out);
+	if (err != 0)
+		goto fail_out;
+	err = pthread_mutex_init(&q->join_mu, NULL);
+	if (err != 0)
+		goto fail_join_mu;
+	err = workq__cond_init(&q->all_done);
+	if (err != 0)
+		goto fail_all_done;
+	err = pthread_mutex_init(&q->note_mu, NULL);
+	if (err != 0)
+		goto fail_note_mu;
+	q->cap = capacity;
+	q->closed = 0;
+	q->in_waiters = q->out_waiters = q->join_waiters = 0;
+	q->note_open = 0;
+	q->finished = 0;
+	q->pools = q->producers = q->high_water = 0;
+	q->discarded = 0;
+	q->join_busy = 0;
+	workq__notifier_init(&q->note);
+	return 0;
+
+fail_note_mu:
+	pthread_cond_destroy(&q->all_done);
+fail_all_done:
+	pthread_mutex_destroy(&q->join_mu);
+fail_join_mu:
+	end_destroy(&q->out);
+fail_out:
+	end_destroy(&q->in);
+	return err;
+}
 
 int workq_create(workq_t **qp, size_t capacity)
 {
@@ -365,72 +700,53 @@ int workq_create(workq_t **qp, size_t capacity)
 	errno = saved_errno;    /* the API never sets errno */
 	if (q == NULL)
 		return ENOMEM;
-	err = workq__mutex_init(&q->mu);
-	if (err != 0)
-		goto fail_mu;
-	err = workq__cond_init(&q->not_empty);
-	if (err != 0)
-		goto fail_not_empty;
-	err = workq__cond_init(&q->not_full);
-	if (err != 0)
-		goto fail_not_full;
-	err = workq__cond_init(&q->all_done);
-	if (err != 0)
-		goto fail_all_done;
-	q->cap = capacity;
-	q->head = q->len = q->unfinished = 0;
-	q->get_waiters = q->put_waiters = q->join_waiters = 0;
-	q->busy = q->pools = q->producers = 0;
-	q->put_spinner = q->get_spinner = 0;
-	q->closed = 0;
-	workq__notifier_init(&q->note);
-	q->puts = q->gets = q->discarded = q->put_waits = q->get_waits = 0;
-	q->high_water = 0;
+	err = init(q, capacity);
+	if (err != 0) {
+		free(q);
+		return err;
+	}
 	*qp = q;
 	return 0;
-
-fail_all_done:
-	pthread_cond_destroy(&q->not_full);
-fail_not_full:
-	pthread_cond_destroy(&q->not_empty);
-fail_not_empty:
-	pthread_mutex_destroy(&q->mu);
-fail_mu:
-	free(q);
-	return err;
 }
 
 int workq_destroy(workq_t *q)
 {
+	int busy;
+
 	if (q == NULL)
 		return EINVAL;
-	workq__lock(&q->mu);
-	if (q->busy > 0 || q->pools > 0) {
-		workq__unlock(&q->mu);
+	workq__lock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	workq__lock(&q->join_mu);
+	busy = q->in.busy > 0 || q->out.busy > 0 || q->join_busy > 0 ||
+	       q->pools > 0;
+	workq__unlock(&q->join_mu);
+	workq__unlock(&q->in.mu);
+	workq__unlock(&q->out.mu);
+	if (busy)
 		return EBUSY;
-	}
-	workq__unlock(&q->mu);
 	workq__notifier_close(&q->note);
+	pthread_mutex_destroy(&q->note_mu);
 	pthread_cond_destroy(&q->all_done);
-	pthread_cond_destroy(&q->not_full);
-	pthread_cond_destroy(&q->not_empty);
-	pthread_mutex_destroy(&q->mu);
+	pthread_mutex_destroy(&q->join_mu);
+	end_destroy(&q->out);
+	end_destroy(&q->in);
 	free(q);
 	return 0;
 }
 
 void workq__pool_attach(workq_t *q)
 {
-	workq__lock(&q->mu);
+	workq__lock(&q->in.mu);
 	q->pools++;
-	workq__unlock(&q->mu);
+	workq__unlock(&q->in.mu);
 }
 
 void workq__pool_detach(workq_t *q)
 {
-	workq__lock(&q->mu);
+	workq__lock(&q->in.mu);
 	q->pools--;
-	workq__unlock(&q->mu);
+	workq__unlock(&q->in.mu);
 }
 
 /* ------------------------------------------------------------------ */
@@ -447,7 +763,6 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
 	int slept = 0;
-	struct side sd;
 	int err;
 
 	if (q == NULL || workq__check_timeout(timeout) != 0)
@@ -458,20 +773,17 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
-	sd = producer_side(q);
-	workq__lock(&q->mu);
-	q->busy++;
-	err = await_locked(q, &sd, &slept, is_zero(timeout) ? WAIT_NEVER : mode,
-	                   dl);
+	workq__lock(&q->in.mu);
+	q->in.busy++;
+	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
 	if (err == 0) {
-		push_locked(q, item);
-		notify_locked(q);
-		wake_locked(&q->not_empty, q->get_waiters, 1);
+		push_locked(q, &item, 1);
+		poke_consumers_locked(q, 1);
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
 		err = ETIMEDOUT;        /* a zero timeout: the timed code */
 	}
-	q->busy--;
-	workq__unlock(&q->mu);
+	q->in.busy--;
+	workq__unlock(&q->in.mu);
 	return err;
 }
 
@@ -490,29 +802,12 @@ int workq_timed_put(workq_t *q, void *item, const struct timespec *timeout)
 	return put_one(q, item, WAIT_LIMITED, timeout);
 }
 
-/*
- * Copies as many of items[0..n) as there is room for into the ring.
- * Returns how many.  Called with q->mu held.
- */
-static size_t push_many_locked(workq_t *q, void *const *items, size_t n)
-{
-	size_t k = q->cap - q->len;
-	size_t i;
-
-	if (k > n)
-		k = n;
-	for (i = 0; i < k; i++)
-		push_locked(q, items[i]);
-	return k;
-}
-
 int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 {
 	size_t done = 0;
 	size_t i;
 	int slept = 0;
-	struct side sd;
-	int err;
+	int err = 0;
 
 	if (nput != NULL)
 		*nput = 0;
@@ -522,23 +817,25 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 	for (i = 0; i < n; i++)
 		if (items[i] == WORKQ_DONE)
 			return EINVAL;
-	sd = producer_side(q);
-	workq__lock(&q->mu);
-	q->busy++;
-	err = q->closed ? WORKQ_CLOSED : 0;
+	workq__lock(&q->in.mu);
+	q->in.busy++;
+	if (q->closed)
+		err = WORKQ_CLOSED;
 	while (err == 0 && done < n) {
 		size_t k;
 
-		err = await_locked(q, &sd, &slept, WAIT_FOREVER, NULL);
+		err = await_room(q, &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
-		k = push_many_locked(q, items + done, n - done);
+		k = room_locked(q, n - done);
+		if (k > n - done)
+			k = n - done;
+		push_locked(q, items + done, k);
 		done += k;
-		notify_locked(q);
-		wake_locked(&q->not_empty, q->get_waiters, k);
+		poke_consumers_locked(q, k);
 	}
-	q->busy--;
-	workq__unlock(&q->mu);
+	q->in.busy--;
+	workq__unlock(&q->in.mu);
 	*nput = done;
 	return err;
 }
@@ -554,7 +851,6 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
 	int slept = 0;
-	struct side sd;
 	int err;
 
 	if (q == NULL || itemp == NULL ||
@@ -564,23 +860,20 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
-	sd = consumer_side(q);
-	workq__lock(&q->mu);
-	q->busy++;
-	err = await_locked(q, &sd, &slept, is_zero(timeout) ? WAIT_NEVER : mode,
-	                   dl);
+	workq__lock(&q->out.mu);
+	q->out.busy++;
+	err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
 	if (err == 0) {
-		*itemp = pop_locked(q);
-		q->gets++;
-		notify_locked(q);
-		wake_locked(&q->not_full, q->put_waiters, 1);
+		pop_locked(q, itemp, 1);
+		q->out.ops++;
+		poke_producers_locked(q, 1);
 	} else if (err == WORKQ_CLOSED) {
 		*itemp = WORKQ_DONE;
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
 		err = ETIMEDOUT;
 	}
-	q->busy--;
-	workq__unlock(&q->mu);
+	q->out.busy--;
+	workq__unlock(&q->out.mu);
 	return err;
 }
 
@@ -599,43 +892,29 @@ int workq_timed_get(workq_t *q, void **itemp, const struct timespec *timeout)
 	return get_one(q, itemp, WAIT_LIMITED, timeout);
 }
 
-/*
- * Moves up to max of the oldest items into items[], in order.  Returns
- * how many.  Called with q->mu held.
- */
-static size_t pop_many_locked(workq_t *q, void **items, size_t max)
-{
-	size_t k = q->len < max ? q->len : max;
-	size_t i;
-
-	for (i = 0; i < k; i++)
-		items[i] = pop_locked(q);
-	return k;
-}
-
 int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 {
 	size_t k = 0;
 	int slept = 0;
-	struct side sd;
 	int err;
 
 	if (ngot != NULL)
 		*ngot = 0;
 	if (q == NULL || items == NULL || ngot == NULL || max == 0)
 		return EINVAL;
-	sd = consumer_side(q);
-	workq__lock(&q->mu);
-	q->busy++;
-	err = await_locked(q, &sd, &slept, WAIT_FOREVER, NULL);
+	workq__lock(&q->out.mu);
+	q->out.busy++;
+	err = await_item(q, &slept, WAIT_FOREVER, NULL);
 	if (err == 0) {
-		k = pop_many_locked(q, items, max);
-		q->gets += k;
-		notify_locked(q);
-		wake_locked(&q->not_full, q->put_waiters, k);
+		k = items_locked(q, max);
+		if (k > max)
+			k = max;
+		pop_locked(q, items, k);
+		q->out.ops += k;
+		poke_producers_locked(q, k);
 	}
-	q->busy--;
-	workq__unlock(&q->mu);
+	q->out.busy--;
+	workq__unlock(&q->out.mu);
 	*ngot = k;
 	return err;
 }
@@ -646,11 +925,15 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 
 int workq_close(workq_t *q)
 {
+	int closed_now;
+
 	if (q == NULL)
 		return EINVAL;
-	workq__lock(&q->mu);
-	close_locked(q);
-	workq__unlock(&q->mu);
+	workq__lock(&q->in.mu);
+	closed_now = close_in_locked(q);
+	workq__unlock(&q->in.mu);
+	if (closed_now)
+		closed_wake_consumers(q);
 	return 0;
 }
 
@@ -664,12 +947,12 @@ static void discard_abandoned(void *arg)
 {
 	workq_t *q = arg;
 
-	workq__lock(&q->mu);
-	q->busy--;
-	workq__unlock(&q->mu);
+	workq__lock(&q->out.mu);
+	q->out.busy--;
+	workq__unlock(&q->out.mu);
 }
 
-/* Calls fn(item, arg) with q->mu not held. */
+/* Calls fn(item, arg) with no mutex held. */
 static void hand_back(workq_t *q, workq_item_fn *fn, void *item, void *arg)
 {
 	pthread_cleanup_push(discard_abandoned, q);
@@ -681,31 +964,31 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 {
 	if (q == NULL)
 		return EINVAL;
-	workq__lock(&q->mu);
-	q->busy++;
-	close_locked(q);
+	(void)workq_close(q);
+	workq__lock(&q->out.mu);
+	q->out.busy++;
 	/* Closed, so nothing new arrives and the loop ends.  Each item leaves
 	 * the ring (and counts as finished) under the lock; fn sees it after
 	 * the lock is dropped, so fn may call back into q.  One item at a
 	 * time, so that fn never holds more than the one it was given, and
 	 * a consumer running meanwhile takes the others: each item goes
 	 * exactly one way. */
-	while (q->len > 0) {
-		void *item = pop_locked(q);
+	while (items_locked(q, 1) > 0) {
+		void *item;
 
+		pop_locked(q, &item, 1);
 		q->discarded++;
-		/* task_done may have been called ahead for items still queued
-		 * (it counts, it does not name items): never go below zero. */
-		if (q->unfinished > 0)
-			finish_locked(q, 1);
+		(void)finish_one(q);
 		if (fn == NULL)
 			continue;
-		workq__unlock(&q->mu);
+		workq__unlock(&q->out.mu);
 		hand_back(q, fn, item, arg);
-		workq__lock(&q->mu);
+		workq__lock(&q->out.mu);
 	}
-	q->busy--;
-	workq__unlock(&q->mu);
+	q->out.busy--;
+	workq__unlock(&q->out.mu);
+	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
+		notify(q);
 	return 0;
 }
 
@@ -715,17 +998,9 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 
 int workq_task_done(workq_t *q)
 {
-	int err = 0;
-
 	if (q == NULL)
 		return EINVAL;
-	workq__lock(&q->mu);
-	if (q->unfinished == 0)
-		err = ERANGE;
-	else
-		finish_locked(q, 1);
-	workq__unlock(&q->mu);
-	return err;
+	return finish_one(q) ? 0 : ERANGE;
 }
 
 int workq_join(workq_t *q)
@@ -733,10 +1008,12 @@ int workq_join(workq_t *q)
 	return workq_timed_join(q, NULL);
 }
 
+
 int workq_timed_join(workq_t *q, const struct timespec *timeout)
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
+	struct waiter w;
 	int err = 0;
 
 	if (q == NULL || workq__check_timeout(timeout) != 0)
@@ -745,16 +1022,31 @@ int workq_timed_join(workq_t *q, const struct timespec *timeout)
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
-	workq__lock(&q->mu);
-	q->busy++;
-	while (q->unfinished > 0 && err == 0) {
-		if (is_zero(timeout) ||
-		    wait_locked(q, &q->all_done, &q->join_waiters, dl) ==
-		    ETIMEDOUT)
-			err = q->unfinished > 0 ? ETIMEDOUT : 0;
+	w.q = q;
+	w.mu = &q->join_mu;
+	w.count = &q->join_waiters;
+	w.busy = &q->join_busy;
+	w.pass_on = NULL;       /* joiners are woken by broadcast */
+	workq__lock(&q->join_mu);
+	q->join_busy++;
+	while (unfinished(q) > 0 && err == 0) {
+		if (is_zero(timeout)) {
+			err = ETIMEDOUT;
+			break;
+		}
+		/* Counted before the last look; see finish_one(). */
+		__atomic_store_n(&q->join_waiters, q->join_waiters + 1,
+		                 __ATOMIC_SEQ_CST);
+		if (unfinished(q) == 0) {
+			__atomic_store_n(&q->join_waiters, q->join_waiters - 1,
+			                 __ATOMIC_RELAXED);
+			break;
+		}
+		if (wait_on(&w, &q->all_done, dl) == ETIMEDOUT)
+			err = unfinished(q) > 0 ? ETIMEDOUT : 0;
 	}
-	q->busy--;
-	workq__unlock(&q->mu);
+	q->join_busy--;
+	workq__unlock(&q->join_mu);
 	return err;
 }
 
@@ -770,29 +1062,32 @@ int workq_add_producers(workq_t *q, unsigned n)
 		return EINVAL;
 	if (n == 0)
 		return 0;
-	workq__lock(&q->mu);
+	workq__lock(&q->in.mu);
 	if (q->closed)
 		err = WORKQ_CLOSED;
 	else if (q->producers > SIZE_MAX - n)
 		err = EOVERFLOW;
 	else
 		q->producers += n;
-	workq__unlock(&q->mu);
+	workq__unlock(&q->in.mu);
 	return err;
 }
 
 int workq_producer_done(workq_t *q)
 {
+	int closed_now = 0;
 	int err = 0;
 
 	if (q == NULL)
 		return EINVAL;
-	workq__lock(&q->mu);
+	workq__lock(&q->in.mu);
 	if (q->producers == 0)
 		err = ERANGE;
 	else if (--q->producers == 0)
-		close_locked(q);        /* a no-op if someone closed it */
-	workq__unlock(&q->mu);
+		closed_now = close_in_locked(q); /* 0 if someone closed it */
+	workq__unlock(&q->in.mu);
+	if (closed_now)
+		closed_wake_consumers(q);
 	return err;
 }
 
@@ -806,18 +1101,31 @@ int workq_pollfd(workq_t *q, int *fdp)
 
 	if (q == NULL || fdp == NULL)
 		return EINVAL;
-	workq__lock(&q->mu);
+	workq__lock(&q->note_mu);
 	if (q->note.rfd < 0) {
 		int saved_errno = errno;
 
 		err = workq__notifier_open(&q->note);
 		errno = saved_errno;
-		if (err == 0)
-			notify_locked(q);       /* items may be queued already */
+		if (err == 0) {
+			/* From here every change pokes the descriptor.  Every
+			 * change is made under an end's mutex, so one made
+			 * before note_open was set is visible below, and one
+			 * made after it sees note_open. */
+			workq__lock(&q->out.mu);
+			workq__lock(&q->in.mu);
+			__atomic_store_n(&q->note_open, 1, __ATOMIC_RELEASE);
+			workq__unlock(&q->in.mu);
+			workq__unlock(&q->out.mu);
+			workq__notifier_set(&q->note,
+			                    load_acquire(&q->in.pos) !=
+			                    load_acquire(&q->out.pos) ||
+			                    is_closed(q));
+		}
 	}
 	if (err == 0)
 		*fdp = q->note.rfd;
-	workq__unlock(&q->mu);
+	workq__unlock(&q->note_mu);
 	return err;
 }
 
@@ -825,11 +1133,19 @@ int workq_pollfd(workq_t *q, int *fdp)
 /* Inspection                                                          */
 /* ------------------------------------------------------------------ */
 
-/* The inspectors take a const queue, but reading (m) fields still needs
- * the mutex; locking does not change the queue's observable state. */
-static pthread_mutex_t *mutex_of(const workq_t *q)
+/* The inspectors take a const queue, but reading the ends' fields still
+ * needs their mutexes; locking does not change the queue's observable
+ * state. */
+static void lock_ends(const workq_t *q)
 {
-	return (pthread_mutex_t *)&q->mu;
+	workq__lock((pthread_mutex_t *)&q->out.mu);
+	workq__lock((pthread_mutex_t *)&q->in.mu);
+}
+
+static void unlock_ends(const workq_t *q)
+{
+	workq__unlock((pthread_mutex_t *)&q->in.mu);
+	workq__unlock((pthread_mutex_t *)&q->out.mu);
 }
 
 size_t workq_size(const workq_t *q)
@@ -838,9 +1154,9 @@ size_t workq_size(const workq_t *q)
 
 	if (q == NULL)
 		return 0;
-	workq__lock(mutex_of(q));
-	len = q->len;
-	workq__unlock(mutex_of(q));
+	lock_ends(q);
+	len = q->in.pos - q->out.pos;
+	unlock_ends(q);
 	return len;
 }
 
@@ -851,30 +1167,23 @@ size_t workq_capacity(const workq_t *q)
 
 int workq_is_closed(const workq_t *q)
 {
-	int closed;
-
-	if (q == NULL)
-		return 0;
-	workq__lock(mutex_of(q));
-	closed = q->closed;
-	workq__unlock(mutex_of(q));
-	return closed;
+	return q == NULL ? 0 : is_closed(q);
 }
 
 int workq_stats(const workq_t *q, struct workq_stats *st)
 {
 	if (q == NULL || st == NULL)
 		return EINVAL;
-	workq__lock(mutex_of(q));
-	st->puts = q->puts;
-	st->gets = q->gets;
+	lock_ends(q);
+	st->puts = q->in.ops;
+	st->gets = q->out.ops;
 	st->discarded = q->discarded;
-	st->put_waits = q->put_waits;
-	st->get_waits = q->get_waits;
-	st->size = q->len;
+	st->put_waits = q->in.waits;
+	st->get_waits = q->out.waits;
+	st->size = q->in.pos - q->out.pos;
 	st->high_water = q->high_water;
-	st->blocked_producers = q->put_waiters;
-	st->blocked_consumers = q->get_waiters;
-	workq__unlock(mutex_of(q));
+	st->blocked_producers = q->in_waiters;
+	st->blocked_consumers = q->out_waiters;
+	unlock_ends(q);
 	return 0;
 }
