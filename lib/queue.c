@@ -7,11 +7,15 @@
  * out end's, so a producer and a consumer never wait for each other's
  * lock, and each end's state stays in its own cache lines.  Each end
  * counts the items that ever passed it (`pos`); the number queued is
- * in.pos - out.pos.  An end publishes its pos with a release store after
- * writing (or reading) the slots, and the other end reads it with an
- * acquire load, so a slot is never read before it is written nor
- * overwritten before it is read.  Each end keeps the other's pos as last
- * loaded (`seen`) and reloads it only when that copy says it must wait.
+ * in.pos - out.pos.  The consumers publish their pos with a release
+ * store after reading the slots, and the producers read it with an
+ * acquire load before writing them again, so a slot is never overwritten
+ * before it is read; the producers keep out.pos as last loaded (`seen`)
+ * and reload it only when that copy says the ring is full.  The other
+ * way, each slot carries the producers' pos after its item (`seq`),
+ * stored with release after the item: a consumer finds its next item
+ * ready by looking at that slot alone, so the only cache line a put and
+ * a get share is the slot's own.
  *
  * States.  A queue is open or closed; closing is one-way, and happens
  * under the in end's mutex, so every accepted put is published before
@@ -64,7 +68,6 @@
 struct end {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;          /* (e) this end's sleepers wait here */
-	size_t pos;                 /* (e,a) items that ever passed this end */
 	size_t idx;                 /* (e) pos % cap: the next slot */
 	size_t seen;                /* (e) the other end's pos, last loaded */
 	size_t busy;                /* (e) calls of this end inside, which
@@ -72,6 +75,18 @@ struct end {
 	unsigned long long ops;     /* (e) items put (in) or got (out) */
 	unsigned long long waits;   /* (e) calls that slept at least once */
 	int spinner;                /* (a) 1 while one of this end spins */
+	/* On a line of its own, away from mu: the other end, task_done
+	 * and spinners read it without taking mu. */
+	/* cppcheck-suppress unusedStructMember */
+	char pad_pos[LINE];
+	size_t pos;                 /* (e,a) items that ever passed this end */
+};
+
+/* One slot of the ring: an item and the producers' pos just after it
+ * was put (0: never used). */
+struct slot {
+	size_t seq;                 /* (in.mu, a) read by consumers */
+	void *item;                 /* (in.mu) before seq is, then (out.mu) */
 };
 
 /*
@@ -111,7 +126,7 @@ struct workq {
 	size_t join_busy;           /* (join_mu) joins inside */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
-	void *slots[];              /* the ring, cap entries; see the top */
+	struct slot slots[];        /* the ring, cap entries; see the top */
 };
 
 /* How a call behaves when it would have to wait. */
@@ -173,14 +188,37 @@ static size_t room_locked(workq_t *q, size_t want)
 	return q->cap - used;
 }
 
-/* Queued items, likewise.  Called with out.mu held. */
+/* Is the item at consumers' position `pos` in the ring yet? */
+static int slot_ready(const workq_t *q, size_t idx, size_t pos)
+{
+	return __atomic_load_n(&q->slots[idx].seq, __ATOMIC_ACQUIRE) ==
+	       pos + 1;
+}
+
+/*
+ * Queued items, at least `want` of them if the consumers' copy of in.pos
+ * is stale enough to hide them.  Called with out.mu held.  One item is
+ * looked for in its slot, without touching the producers' lines.
+ */
 static size_t items_locked(workq_t *q, size_t want)
 {
-	size_t n = q->out.seen - q->out.pos;
+	size_t n = q->out.seen - q->out.pos;   /* seen never lags pos */
+	size_t fresh;
 
-	if (n < want) {
-		q->out.seen = load_acquire(&q->in.pos);
-		n = q->out.seen - q->out.pos;
+	if (n >= want)
+		return n;
+	if (want == 1) {
+		if (!slot_ready(q, q->out.idx, q->out.pos))
+			return 0;
+		q->out.seen = q->out.pos + 1;
+		return 1;
+	}
+	/* A put stores the slot before in.pos, so in.pos may still lag an
+	 * item found in its slot: never let seen go back. */
+	fresh = load_acquire(&q->in.pos) - q->out.pos;
+	if (fresh <= q->cap && fresh > n) {
+		q->out.seen = q->out.pos + fresh;
+		n = fresh;
 	}
 	return n;
 }
@@ -196,8 +234,9 @@ static int room_fresh(const workq_t *q)
 
 static int item_fresh(const workq_t *q)
 {
-	return load_acquire(&q->in.pos) != load_relaxed(&q->out.pos) ||
-	       is_closed(q);
+	size_t pos = load_relaxed(&q->out.pos);
+
+	return slot_ready(q, pos % q->cap, pos) || is_closed(q);
 }
 
 /* ------------------------------------------------------------------ */
@@ -233,8 +272,32 @@ static void notify(workq_t *q)
 	workq__lock(&q->note_mu);
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
-	workq__notifier_set(&q->note, tail != head || is_closed(q));
+	/* tail - head wraps when in.pos still lags an item already taken
+	 * (see in_pos_settled()): the queue is empty then. */
+	workq__notifier_set(&q->note, (tail != head && tail - head <= q->cap) ||
+	                    is_closed(q));
 	workq__unlock(&q->note_mu);
+}
+
+/*
+ * Only a put into a queue that was empty can make the descriptor
+ * readable, and only a get that took the last item can make it not so,
+ * so only those call notify(): an event loop's queue would otherwise
+ * take note_mu on every call.  Each end stores its pos, fences, then
+ * loads the other's: of a put and a get that race across the empty
+ * state at least one sees the other, calls notify(), and reads the
+ * state they left.  Called after the end's release store of its pos.
+ */
+static int put_may_raise(workq_t *q, size_t k)
+{
+	full_fence();
+	return q->in.pos - load_acquire(&q->out.pos) <= k;
+}
+
+static int get_may_lower(workq_t *q)
+{
+	full_fence();
+	return load_acquire(&q->in.pos) == q->out.pos;
 }
 
 /*
@@ -246,7 +309,8 @@ static void notify(workq_t *q)
  */
 static void poke_consumers_locked(workq_t *q, size_t k)
 {
-	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED);
+	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
+	           put_may_raise(q, k);
 
 	if (load_relaxed(&q->out_waiters) == 0 && !note)
 		return;
@@ -263,7 +327,8 @@ static void poke_consumers_locked(workq_t *q, size_t k)
  * in.mu may nest inside it. */
 static void poke_producers_locked(workq_t *q, size_t k)
 {
-	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED);
+	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
+	           get_may_lower(q);
 
 	if (load_relaxed(&q->in_waiters) > 0) {
 		workq__lock(&q->in.mu);
@@ -543,7 +608,10 @@ static void push_locked(workq_t *q, void *const *items, size_t k)
 	size_t i, len;
 
 	for (i = 0; i < k; i++) {
-		q->slots[q->in.idx] = items[i];
+		struct slot *sl = &q->slots[q->in.idx];
+
+		sl->item = items[i];
+		__atomic_store_n(&sl->seq, q->in.pos + i + 1, __ATOMIC_RELEASE);
 		if (++q->in.idx == q->cap)
 			q->in.idx = 0;
 	}
@@ -567,7 +635,7 @@ static void pop_locked(workq_t *q, void **items, size_t k)
 	size_t i;
 
 	for (i = 0; i < k; i++) {
-		items[i] = q->slots[q->out.idx];
+		items[i] = q->slots[q->out.idx].item;
 		if (++q->out.idx == q->cap)
 			q->out.idx = 0;
 	}
@@ -587,6 +655,23 @@ static size_t unfinished(const workq_t *q)
 }
 
 /*
+ * A put stores its slots before in.pos, so a consumer can take an item,
+ * and call task_done for it, a moment before in.pos counts it.  Before
+ * saying "nothing is unfinished", look at in.pos under in.mu, where no
+ * put is half done.  Only the error path pays for it.  Callers may hold
+ * out.mu.
+ */
+static size_t in_pos_settled(workq_t *q)
+{
+	size_t pos;
+
+	workq__lock(&q->in.mu);
+	pos = q->in.pos;
+	workq__unlock(&q->in.mu);
+	return pos;
+}
+
+/*
  * Marks one item finished, unless none is unfinished (task_done may have
  * been called ahead); wakes the joiners when none is left.  Returns 1 if
  * it marked one, else 0.
@@ -596,7 +681,8 @@ static int finish_one(workq_t *q)
 	size_t done = __atomic_load_n(&q->finished, __ATOMIC_SEQ_CST);
 
 	do {
-		if (__atomic_load_n(&q->in.pos, __ATOMIC_SEQ_CST) == done)
+		if (__atomic_load_n(&q->in.pos, __ATOMIC_SEQ_CST) == done &&
+		    in_pos_settled(q) == done)
 			return 0;
 	} while (!__atomic_compare_exchange_n(&q->finished, &done, done + 1,
 	                                      1, __ATOMIC_SEQ_CST,
@@ -669,6 +755,7 @@ static void end_destroy(struct end *e)
 /* The rest of workq_create, once the memory is there. */
 static int init(workq_t *q, size_t capacity)
 {
+	size_t i;
 	int err = end_init(&q->in);
 
 	if (err != 0)
@@ -686,6 +773,8 @@ static int init(workq_t *q, size_t capacity)
 	if (err != 0)
 		goto fail_note_mu;
 	q->cap = capacity;
+	for (i = 0; i < capacity; i++)
+		q->slots[i].seq = 0;
 	q->closed = 0;
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
 	q->note_open = 0;
@@ -717,9 +806,9 @@ int workq_create(workq_t **qp, size_t capacity)
 	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
 		return EINVAL;
 	/* No object may exceed PTRDIFF_MAX bytes; do not even ask for one. */
-	if (capacity > (PTRDIFF_MAX - sizeof(*q)) / sizeof(void *))
+	if (capacity > (PTRDIFF_MAX - sizeof(*q)) / sizeof(struct slot))
 		return ENOMEM;
-	q = malloc(sizeof(*q) + capacity * sizeof(void *));
+	q = malloc(sizeof(*q) + capacity * sizeof(struct slot));
 	errno = saved_errno;    /* the API never sets errno */
 	if (q == NULL)
 		return ENOMEM;
