@@ -457,7 +457,7 @@ static int consumer_may_proceed(workq_t *q)
 #define YIELD_LIMIT 20
 #endif
 #ifndef SPIN_STEP_MAX
-#define SPIN_STEP_MAX 64
+#define SPIN_STEP_MAX 8
 #endif
 
 static inline void cpu_relax(void)
