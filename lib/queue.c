@@ -169,6 +169,27 @@ static void full_fence(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/* How long a waiter spins (pauses), and yields, before it sleeps; see
+ * "Spinning" below.  -D can override them for experiments. */
+#ifndef SPIN_LIMIT
+#define SPIN_LIMIT 2000
+#endif
+#ifndef YIELD_LIMIT
+#define YIELD_LIMIT 20
+#endif
+#ifndef SPIN_STEP_MAX
+#define SPIN_STEP_MAX 8
+#endif
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* What each end waits for                                             */
 /* ------------------------------------------------------------------ */
@@ -263,13 +284,25 @@ static void wake_locked(pthread_cond_t *cv, size_t waiters, size_t k)
  * Brings workq_pollfd's descriptor in line with the queue: readable while
  * an item is queued or the queue is closed.  Called with no end's mutex
  * held, after a change, by whoever saw note_open; the last caller reads
- * the last state, so the descriptor ends right.
+ * the last state, so the descriptor ends right, and each caller returns
+ * only once its own change is reflected.
+ *
+ * note_mu is held for one system call on the descriptor, shorter than a
+ * sleep and its wake-up, so a caller that finds it taken spins for it
+ * (with trylock, which never sleeps) before blocking.
  */
 static void notify(workq_t *q)
 {
 	size_t head, tail;
+	int i;
 
-	workq__lock(&q->note_mu);
+	for (i = 0; i < SPIN_LIMIT; i++) {
+		if (pthread_mutex_trylock(&q->note_mu) == 0)
+			break;
+		cpu_relax();
+	}
+	if (i == SPIN_LIMIT)
+		workq__lock(&q->note_mu);
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
 	/* tail - head wraps when in.pos still lags an item already taken
@@ -312,12 +345,16 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           put_may_raise(q, k);
 
-	if (load_relaxed(&q->out_waiters) == 0 && !note)
+	int sleepers = load_relaxed(&q->out_waiters) > 0;
+
+	if (!sleepers && !note)
 		return;
 	workq__unlock(&q->in.mu);
-	workq__lock(&q->out.mu);
-	wake_locked(&q->out.cv, q->out_waiters, k);
-	workq__unlock(&q->out.mu);
+	if (sleepers) {
+		workq__lock(&q->out.mu);
+		wake_locked(&q->out.cv, q->out_waiters, k);
+		workq__unlock(&q->out.mu);
+	}
 	if (note)
 		notify(q);
 	workq__lock(&q->in.mu);
@@ -450,25 +487,6 @@ static int consumer_may_proceed(workq_t *q)
  * cost a wake-up of tens (4x4 and 16x16 threads at capacity 64 on two
  * cores went from 2 and 1.2 to about 7.5 million items/s).
  */
-#ifndef SPIN_LIMIT
-#define SPIN_LIMIT 2000
-#endif
-#ifndef YIELD_LIMIT
-#define YIELD_LIMIT 20
-#endif
-#ifndef SPIN_STEP_MAX
-#define SPIN_STEP_MAX 8
-#endif
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 /*
  * Called with e->mu held; returns with it held, having released it while
  * spinning if this thread may spin.  Returns 1 if it spun (whatever it
@@ -1209,6 +1227,7 @@ int workq_producer_done(workq_t *q)
 
 int workq_pollfd(workq_t *q, int *fdp)
 {
+	int opened = 0;
 	int err = 0;
 
 	if (q == NULL || fdp == NULL)
@@ -1222,22 +1241,21 @@ int workq_pollfd(workq_t *q, int *fdp)
 		if (err == 0) {
 			/* From here every change pokes the descriptor.  Every
 			 * change is made under an end's mutex, so one made
-			 * before note_open was set is visible below, and one
-			 * made after it sees note_open. */
+			 * before note_open was set is seen by the notify()
+			 * below, and one made after it sees note_open. */
 			workq__lock(&q->out.mu);
 			workq__lock(&q->in.mu);
 			__atomic_store_n(&q->note_open, 1, __ATOMIC_RELEASE);
 			workq__unlock(&q->in.mu);
 			workq__unlock(&q->out.mu);
-			workq__notifier_set(&q->note,
-			                    load_acquire(&q->in.pos) !=
-			                    load_acquire(&q->out.pos) ||
-			                    is_closed(q));
+			opened = 1;
 		}
 	}
 	if (err == 0)
 		*fdp = q->note.rfd;
 	workq__unlock(&q->note_mu);
+	if (opened)
+		notify(q);
 	return err;
 }
 
