@@ -394,7 +394,7 @@ WORKQ_API int workq_timed_join(workq_t *q, const struct timespec *timeout);
 
 /*
  * The number of items queued now, the sentinel not counted.  Never
- * blocks (beyond the queue's mutex).  Safe from any thread; a snapshot
+ * blocks (beyond the queue's two mutexes).  Safe from any thread; a snapshot
  * that other threads may change at once.
  *
  * Returns the count, or 0 if q is NULL.
@@ -416,8 +416,8 @@ WORKQ_API size_t workq_capacity(const workq_t *q);
 
 /*
  * Whether the queue has been closed (by workq_close, workq_discard,
- * putting WORKQ_DONE, or the last workq_producer_done).  Never blocks
- * (beyond the queue's mutex); safe from any thread.  Once 1, always 1.
+ * putting WORKQ_DONE, or the last workq_producer_done).  Never blocks,
+ * takes no lock; safe from any thread.  Once 1, always 1.
  *
  * Returns 1 once closed, else 0 (also if q is NULL).
  *
@@ -482,7 +482,7 @@ struct workq_stats {
 /*
  * Copies the queue's counters into *st, as one consistent snapshot:
  * st->puts == st->gets + st->discarded + st->size always holds.  Never
- * blocks (beyond the queue's mutex).  Safe from any thread.
+ * blocks (beyond the queue's two mutexes).  Safe from any thread.
  *
  * Returns 0 with the snapshot in *st.
  * Returns EINVAL if q or st is NULL.

@@ -217,30 +217,27 @@ static int slot_ready(const workq_t *q, size_t idx, size_t pos)
 }
 
 /*
- * Queued items, at least `want` of them if the consumers' copy of in.pos
- * is stale enough to hide them.  Called with out.mu held.  One item is
- * looked for in its slot, without touching the producers' lines.
+ * Queued items, at least `want` of them if they are there (fewer means
+ * that many are all there is).  Called with out.mu held.  Beyond those
+ * already counted in out.seen it looks at the slots themselves, never at
+ * in.pos, which the producers rewrite on every put.
  */
 static size_t items_locked(workq_t *q, size_t want)
 {
 	size_t n = q->out.seen - q->out.pos;   /* seen never lags pos */
-	size_t fresh;
+	size_t idx;
 
 	if (n >= want)
 		return n;
-	if (want == 1) {
-		if (!slot_ready(q, q->out.idx, q->out.pos))
-			return 0;
-		q->out.seen = q->out.pos + 1;
-		return 1;
+	idx = q->out.idx + n;
+	if (idx >= q->cap)
+		idx -= q->cap;
+	while (n < want && n < q->cap && slot_ready(q, idx, q->out.pos + n)) {
+		n++;
+		if (++idx == q->cap)
+			idx = 0;
 	}
-	/* A put stores the slot before in.pos, so in.pos may still lag an
-	 * item found in its slot: never let seen go back. */
-	fresh = load_acquire(&q->in.pos) - q->out.pos;
-	if (fresh <= q->cap && fresh > n) {
-		q->out.seen = q->out.pos + fresh;
-		n = fresh;
-	}
+	q->out.seen = q->out.pos + n;
 	return n;
 }
 
