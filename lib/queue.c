@@ -107,14 +107,10 @@ struct workq {
 	 * under its own mutex (atomically) and never misses a sleeper. */
 	size_t in_waiters;          /* (in.mu, a) producers asleep on in.cv */
 	size_t out_waiters;         /* (out.mu, a) consumers asleep on out.cv */
-	size_t join_waiters;        /* (join_mu, a) joiners asleep */
+	size_t join_waiters;        /* (join_mu) joiners asleep */
 	int note_open;              /* (both ends' mu, a) a descriptor exists */
 	char pad_shared[LINE];
 
-	/* Unfinished items are in.pos - finished: a put costs no extra
-	 * atomic operation, and only task_done writes this line. */
-	size_t finished;            /* (a) task_done calls, and discards */
-	char pad_finished[LINE];
 
 	/* Cold: the rest of the life cycle and the counters. */
 	size_t pools;               /* (in.mu) attached, not yet joined */
@@ -124,6 +120,10 @@ struct workq {
 	pthread_mutex_t join_mu;
 	pthread_cond_t all_done;    /* (join_mu) joiners sleep here */
 	size_t join_busy;           /* (join_mu) joins inside */
+	/* Unfinished items are in.pos - finished: a put costs nothing
+	 * more, and task_done and join meet under join_mu, which also
+	 * orders the work done before task_done before join's return. */
+	size_t finished;            /* (join_mu) task_done calls, discards */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
 	struct slot slots[];        /* the ring, cap entries; see the top */
@@ -160,10 +160,13 @@ static void store_release(size_t *p, size_t v)
 
 static int is_closed(const workq_t *q)
 {
-	return __atomic_load_n(&q->closed, __ATOMIC_ACQUIRE);
+	if (!__atomic_load_n(&q->closed, __ATOMIC_ACQUIRE))
+		return 0;
+	workq__happens_after(&q->closed);
+	return 1;
 }
 
-/* For the one store-then-load handshake left: joiners and task_done. */
+/* For the store-then-load handshake of the descriptor's transitions. */
 static void full_fence(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -204,6 +207,7 @@ static size_t room_locked(workq_t *q, size_t want)
 
 	if (q->cap - used < want) {
 		q->in.seen = load_acquire(&q->out.pos);
+		workq__happens_after(&q->out.pos);
 		used = q->in.pos - q->in.seen;
 	}
 	return q->cap - used;
@@ -303,7 +307,7 @@ static void notify(workq_t *q)
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
 	/* tail - head wraps when in.pos still lags an item already taken
-	 * (see in_pos_settled()): the queue is empty then. */
+	 * (see settle_in_pos()): the queue is empty then. */
 	workq__notifier_set(&q->note, (tail != head && tail - head <= q->cap) ||
 	                    is_closed(q));
 	workq__unlock(&q->note_mu);
@@ -626,6 +630,7 @@ static void push_locked(workq_t *q, void *const *items, size_t k)
 		struct slot *sl = &q->slots[q->in.idx];
 
 		sl->item = items[i];
+		workq__happens_before(&sl->seq);
 		__atomic_store_n(&sl->seq, q->in.pos + i + 1, __ATOMIC_RELEASE);
 		if (++q->in.idx == q->cap)
 			q->in.idx = 0;
@@ -650,68 +655,58 @@ static void pop_locked(workq_t *q, void **items, size_t k)
 	size_t i;
 
 	for (i = 0; i < k; i++) {
+		workq__happens_after(&q->slots[q->out.idx].seq);
 		items[i] = q->slots[q->out.idx].item;
 		if (++q->out.idx == q->cap)
 			q->out.idx = 0;
 	}
+	workq__happens_before(&q->out.pos);
 	store_release(&q->out.pos, q->out.pos + k);
 }
 
-/*
- * Accepted items not yet finished.  finished is read first: in.pos only
- * grows, so a stale look can overstate the count but never make it 0
- * early (nor wrap below it).
- */
-static size_t unfinished(const workq_t *q)
+/* Accepted items not yet finished.  Called with join_mu held. */
+static size_t unfinished_locked(const workq_t *q)
 {
-	size_t done = __atomic_load_n(&q->finished, __ATOMIC_SEQ_CST);
-
-	return __atomic_load_n(&q->in.pos, __ATOMIC_SEQ_CST) - done;
+	return load_acquire(&q->in.pos) - q->finished;
 }
 
 /*
  * A put stores its slots before in.pos, so a consumer can take an item,
  * and call task_done for it, a moment before in.pos counts it.  Before
- * saying "nothing is unfinished", look at in.pos under in.mu, where no
- * put is half done.  Only the error path pays for it.  Callers may hold
- * out.mu.
+ * saying "nothing is unfinished", wait out any put half done by taking
+ * in.mu once: its release orders that put's in.pos store before the
+ * caller's next look.  Only the error path pays for it.  Callers may
+ * hold out.mu.
  */
-static size_t in_pos_settled(workq_t *q)
+static void settle_in_pos(workq_t *q)
 {
-	size_t pos;
-
 	workq__lock(&q->in.mu);
-	pos = q->in.pos;
 	workq__unlock(&q->in.mu);
-	return pos;
 }
 
 /*
  * Marks one item finished, unless none is unfinished (task_done may have
  * been called ahead); wakes the joiners when none is left.  Returns 1 if
- * it marked one, else 0.
+ * it marked one, else 0.  Callers may hold out.mu.
  */
 static int finish_one(workq_t *q)
 {
-	size_t done = __atomic_load_n(&q->finished, __ATOMIC_SEQ_CST);
+	int marked = 0;
 
-	do {
-		if (__atomic_load_n(&q->in.pos, __ATOMIC_SEQ_CST) == done &&
-		    in_pos_settled(q) == done)
-			return 0;
-	} while (!__atomic_compare_exchange_n(&q->finished, &done, done + 1,
-	                                      1, __ATOMIC_SEQ_CST,
-	                                      __ATOMIC_SEQ_CST));
-	if (unfinished(q) == 0) {
-		full_fence();
-		if (load_relaxed(&q->join_waiters) > 0) {
-			workq__lock(&q->join_mu);
-			if (q->join_waiters > 0)
-				workq__broadcast(&q->all_done);
-			workq__unlock(&q->join_mu);
-		}
+	workq__lock(&q->join_mu);
+	if (unfinished_locked(q) == 0) {
+		workq__unlock(&q->join_mu);
+		settle_in_pos(q);
+		workq__lock(&q->join_mu);
 	}
-	return 1;
+	if (unfinished_locked(q) > 0) {
+		q->finished++;
+		marked = 1;
+		if (unfinished_locked(q) == 0 && q->join_waiters > 0)
+			workq__broadcast(&q->all_done);
+	}
+	workq__unlock(&q->join_mu);
+	return marked;
 }
 
 /*
@@ -724,6 +719,7 @@ static int close_in_locked(workq_t *q)
 {
 	if (q->closed)
 		return 0;
+	workq__happens_before(&q->closed);
 	__atomic_store_n(&q->closed, 1, __ATOMIC_RELEASE);
 	if (q->in_waiters > 0)
 		workq__broadcast(&q->in.cv);
@@ -1156,21 +1152,14 @@ int workq_timed_join(workq_t *q, const struct timespec *timeout)
 	w.pass_on = NULL;       /* joiners are woken by broadcast */
 	workq__lock(&q->join_mu);
 	q->join_busy++;
-	while (unfinished(q) > 0 && err == 0) {
+	while (unfinished_locked(q) > 0 && err == 0) {
 		if (is_zero(timeout)) {
 			err = ETIMEDOUT;
 			break;
 		}
-		/* Counted before the last look; see finish_one(). */
-		__atomic_store_n(&q->join_waiters, q->join_waiters + 1,
-		                 __ATOMIC_SEQ_CST);
-		if (unfinished(q) == 0) {
-			__atomic_store_n(&q->join_waiters, q->join_waiters - 1,
-			                 __ATOMIC_RELAXED);
-			break;
-		}
+		q->join_waiters++;
 		if (wait_on(&w, &q->all_done, dl) == ETIMEDOUT)
-			err = unfinished(q) > 0 ? ETIMEDOUT : 0;
+			err = unfinished_locked(q) > 0 ? ETIMEDOUT : 0;
 	}
 	q->join_busy--;
 	workq__unlock(&q->join_mu);

@@ -34,6 +34,36 @@ void workq__die(const char *what, int err, const char *file, int line);
 #define workq__broadcast(c) workq__broadcast_at((c), __FILE__, __LINE__)
 #define workq__wait(c, m, d) workq__wait_at((c), (m), (d), __FILE__, __LINE__)
 
+/*
+ * Happens-before edges that the queue makes with atomics, told to
+ * helgrind and DRD, which only understand locks: without them every item
+ * passed through a queue would look like a race to them.  Outside
+ * valgrind an annotation costs a few register instructions; configure
+ * --disable-valgrind-annotations removes them.
+ */
+#ifdef WORKQ_VALGRIND_ANNOTATIONS
+#include <valgrind/helgrind.h>
+static inline void workq__happens_before(const volatile void *p)
+{
+	ANNOTATE_HAPPENS_BEFORE(p);
+}
+
+static inline void workq__happens_after(const volatile void *p)
+{
+	ANNOTATE_HAPPENS_AFTER(p);
+}
+#else
+static inline void workq__happens_before(const volatile void *p)
+{
+	(void)p;
+}
+
+static inline void workq__happens_after(const volatile void *p)
+{
+	(void)p;
+}
+#endif
+
 /* Initialises the queue's mutex (adaptive where glibc offers it).
  * Returns 0 or the pthread error. */
 int workq__mutex_init(pthread_mutex_t *m);
