@@ -37,10 +37,9 @@
  * a batch wakes as many as it made progress possible for; close and the
  * end of unfinished work wake everybody.
  *
- * Lock order: out.mu, then in.mu, then join_mu, then note_mu, except
- * that note_mu comes first in workq_pollfd, which takes no other mutex
- * later than the ends'.  A producer that must take out.mu drops in.mu
- * first; its busy count keeps the queue alive meanwhile.
+ * Lock order: note_mu (only workq_pollfd takes others under it), then
+ * out.mu, then in.mu, then join_mu.  A producer that must take out.mu
+ * drops in.mu first; its busy count keeps the queue alive meanwhile.
  *
  * Cancellation.  Only the condvar waits are cancellation points.  Each
  * is wrapped in a cleanup handler that undoes the thread's waiter and
