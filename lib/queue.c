@@ -623,14 +623,19 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
  */
 static void push_locked(workq_t *q, void *const *items, size_t k)
 {
-	size_t i, len;
+	size_t i, idx, len;
 
+	/* Items first, then their sequence numbers, so that one annotation
+	 * per call covers them all. */
+	for (i = 0, idx = q->in.idx; i < k; i++) {
+		q->slots[idx].item = items[i];
+		if (++idx == q->cap)
+			idx = 0;
+	}
+	workq__happens_before(&q->in.pos);
 	for (i = 0; i < k; i++) {
-		struct slot *sl = &q->slots[q->in.idx];
-
-		sl->item = items[i];
-		workq__happens_before(&sl->seq);
-		__atomic_store_n(&sl->seq, q->in.pos + i + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&q->slots[q->in.idx].seq, q->in.pos + i + 1,
+		                 __ATOMIC_RELEASE);
 		if (++q->in.idx == q->cap)
 			q->in.idx = 0;
 	}
@@ -653,8 +658,8 @@ static void pop_locked(workq_t *q, void **items, size_t k)
 {
 	size_t i;
 
+	workq__happens_after(&q->in.pos);       /* see push_locked() */
 	for (i = 0; i < k; i++) {
-		workq__happens_after(&q->slots[q->out.idx].seq);
 		items[i] = q->slots[q->out.idx].item;
 		if (++q->out.idx == q->cap)
 			q->out.idx = 0;

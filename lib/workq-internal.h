@@ -37,9 +37,9 @@ void workq__die(const char *what, int err, const char *file, int line);
 /*
  * Happens-before edges that the queue makes with atomics, told to
  * helgrind and DRD, which only understand locks: without them every item
- * passed through a queue would look like a race to them.  Outside
- * valgrind an annotation costs a few register instructions; configure
- * --disable-valgrind-annotations removes them.
+ * passed through a queue would look like a race to them.  Compiled in
+ * only with configure --enable-valgrind-annotations: outside valgrind
+ * each one still costs a handful of instructions on the hot path.
  */
 #ifdef WORKQ_VALGRIND_ANNOTATIONS
 #include <valgrind/helgrind.h>
