@@ -315,7 +315,7 @@ static void notify(workq_t *q)
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
 	/* tail - head wraps when in.pos still lags an item already taken
-	 * (see settle_in_pos()): the queue is empty then. */
+	 * (see unfinished_locked()): the queue is empty then. */
 	workq__notifier_set(&q->note, (tail != head && tail - head <= q->cap) ||
 	                    is_closed(q));
 	workq__unlock(&q->note_mu);
@@ -703,24 +703,24 @@ static void pop_locked(workq_t *q, void **items, size_t k)
 	store_release(&q->out.pos, q->out.pos + k);
 }
 
-/* Accepted items not yet finished.  Called with join_mu held. */
+/*
+ * Accepted items not yet finished.  Called with join_mu held.
+ *
+ * A put stores its slots' sequence numbers before in.pos, so consumers
+ * can take items, and call task_done for them, a moment before in.pos
+ * counts them: out.pos is then ahead of in.pos, and the taken items are
+ * counted by it instead.  (Counting by in.pos alone made a task_done for
+ * an older item fail with ERANGE once those calls had caught finished up
+ * with a lagging in.pos: tests/stress under TSan found it.)
+ */
 static size_t unfinished_locked(const workq_t *q)
 {
-	return load_acquire(&q->in.pos) - q->finished;
-}
+	size_t in = load_acquire(&q->in.pos);
+	size_t out = load_acquire(&q->out.pos);
 
-/*
- * A put stores its slots before in.pos, so a consumer can take an item,
- * and call task_done for it, a moment before in.pos counts it.  Before
- * saying "nothing is unfinished", wait out any put half done by taking
- * in.mu once: its release orders that put's in.pos store before the
- * caller's next look.  Only the error path pays for it.  Callers may
- * hold out.mu.
- */
-static void settle_in_pos(workq_t *q)
-{
-	workq__lock(&q->in.mu);
-	workq__unlock(&q->in.mu);
+	if (out != in && out - in <= q->cap)
+		in = out;
+	return in - q->finished;
 }
 
 /*
@@ -733,11 +733,6 @@ static int finish_one(workq_t *q)
 	int marked = 0;
 
 	workq__lock(&q->join_mu);
-	if (unfinished_locked(q) == 0) {
-		workq__unlock(&q->join_mu);
-		settle_in_pos(q);
-		workq__lock(&q->join_mu);
-	}
 	if (unfinished_locked(q) > 0) {
 		q->finished++;
 		marked = 1;
