@@ -107,22 +107,23 @@ struct workq {
 	 * under its own mutex (atomically) and never misses a sleeper. */
 	size_t in_waiters;          /* (in.mu, a) producers asleep on in.cv */
 	size_t out_waiters;         /* (out.mu, a) consumers asleep on out.cv */
-	size_t join_waiters;        /* (join_mu) joiners asleep */
 	int note_open;              /* (both ends' mu, a) a descriptor exists */
+	size_t high_water;          /* (in.mu) largest size seen by a put;
+	                             *     read by every put, rarely written */
 	char pad_shared[LINE];
-
 
 	/* Cold: the rest of the life cycle and the counters. */
 	size_t pools;               /* (in.mu) attached, not yet joined */
 	size_t producers;           /* (in.mu) registered, not yet done */
-	size_t high_water;          /* (in.mu) largest size seen by a put */
 	unsigned long long discarded; /* (out.mu) handed back by discard */
 	pthread_mutex_t join_mu;
 	pthread_cond_t all_done;    /* (join_mu) joiners sleep here */
+	size_t join_waiters;        /* (join_mu) joiners asleep */
 	size_t join_busy;           /* (join_mu) joins inside */
-	/* Unfinished items are in.pos - finished: a put costs nothing
-	 * more, and task_done and join meet under join_mu, which also
-	 * orders the work done before task_done before join's return. */
+	/* Unfinished items are accepted minus finished (see
+	 * unfinished_locked()): a put costs nothing more, and task_done and
+	 * join meet under join_mu, which also orders the work done before
+	 * task_done before join's return. */
 	size_t finished;            /* (join_mu) task_done calls, discards */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
