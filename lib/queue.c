@@ -222,6 +222,17 @@ static size_t room_locked(workq_t *q, size_t want)
 	return q->cap - used;
 }
 
+/*
+ * The number of items ever accepted, from in.pos and out.pos as loaded.
+ * A put stores its slots' sequence numbers before in.pos, so consumers
+ * can take items a moment before in.pos counts them: out.pos is then
+ * ahead (by at most cap), and counts them instead.
+ */
+static size_t accepted(const workq_t *q, size_t in, size_t out)
+{
+	return out != in && out - in <= q->cap ? out : in;
+}
+
 /* Is the item at consumers' position `pos` in the ring yet? */
 static int slot_ready(const workq_t *q, size_t idx, size_t pos)
 {
@@ -315,10 +326,8 @@ static void notify(workq_t *q)
 		workq__lock(&q->note_mu);
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
-	/* tail - head wraps when in.pos still lags an item already taken
-	 * (see unfinished_locked()): the queue is empty then. */
-	workq__notifier_set(&q->note, (tail != head && tail - head <= q->cap) ||
-	                    is_closed(q));
+	workq__notifier_set(&q->note,
+	                    accepted(q, tail, head) != head || is_closed(q));
 	workq__unlock(&q->note_mu);
 }
 
@@ -354,7 +363,6 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 {
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           put_may_raise(q, k);
-
 	int sleepers = load_relaxed(&q->out_waiters) > 0;
 
 	if (!sleepers && !note)
@@ -488,19 +496,14 @@ static int consumer_may_proceed(workq_t *q)
  * microseconds; when the other end is running on another core, the item
  * (or the slot) usually comes much sooner.  So before its first sleep a
  * waiter drops its mutex and watches the queue for a while, in two
- * phases.  First it pauses on the CPU: at most one thread per end does
- * that at a time, and only while nobody of its end sleeps, since with
- * more threads than cores extra spinners would only steal the cycles the
- * other end needs.  Then every waiter yields its CPU a few times: with
+ * phases.  First it pauses on the CPU, for up to SPIN_NS: at most one
+ * thread per end does that at a time, and only while nobody of its end
+ * sleeps, since with more threads than cores extra spinners would only
+ * steal the cycles the other end needs.  Then every waiter yields its CPU a few times: with
  * more threads than cores that hands the core straight to a thread that
  * can make progress, for about a microsecond each, where a sleep would
  * cost a wake-up of tens (4x4 and 16x16 threads at capacity 64 on two
  * cores went from 2 and 1.2 to about 7.5 million items/s).
- */
-/*
- * Called with e->mu held; returns with it held, having released it while
- * spinning if this thread may spin.  Returns 1 if it spun (whatever it
- * saw: the caller re-checks), 0 if it did not.
  */
 /* The monotonic clock in nanoseconds: spinning is bounded in time, not
  * in pauses, whose length varies tenfold between CPUs. */
@@ -544,6 +547,11 @@ static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
 	}
 }
 
+/*
+ * Called with e->mu held; returns with it held, having released it while
+ * it spun or yielded.  Returns 1 if it did (whatever it saw: the caller
+ * re-checks), 0 if it did not.
+ */
 static int spin_locked(workq_t *q, struct end *e, const size_t *waiters,
                        int (*ready)(const workq_t *))
 {
@@ -626,7 +634,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		if (items_locked(q, 1) > 0)
 			return 0;
 		/* Closing publishes every accepted item first: once closed
-		 * is seen, one more look at in.pos is the last word. */
+		 * is seen, one more look at the slots is the last word. */
 		if (is_closed(q))
 			return items_locked(q, 1) > 0 ? 0 : WORKQ_CLOSED;
 		if (mode == WAIT_NEVER)
@@ -705,23 +713,16 @@ static void pop_locked(workq_t *q, void **items, size_t k)
 }
 
 /*
- * Accepted items not yet finished.  Called with join_mu held.
- *
- * A put stores its slots' sequence numbers before in.pos, so consumers
- * can take items, and call task_done for them, a moment before in.pos
- * counts them: out.pos is then ahead of in.pos, and the taken items are
- * counted by it instead.  (Counting by in.pos alone made a task_done for
- * an older item fail with ERANGE once those calls had caught finished up
- * with a lagging in.pos: tests/stress under TSan found it.)
+ * Accepted items not yet finished.  Called with join_mu held.  Counting
+ * by in.pos alone, task_done calls for items taken ahead of it (see
+ * accepted()) could catch finished up with it, and a task_done for an
+ * older item then failed with ERANGE: tests/stress under TSan found it.
  */
 static size_t unfinished_locked(const workq_t *q)
 {
 	size_t in = load_acquire(&q->in.pos);
-	size_t out = load_acquire(&q->out.pos);
 
-	if (out != in && out - in <= q->cap)
-		in = out;
-	return in - q->finished;
+	return accepted(q, in, load_acquire(&q->out.pos)) - q->finished;
 }
 
 /*
