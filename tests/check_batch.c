@@ -552,6 +552,47 @@ START_TEST(get_many_after_close_drains_then_closed)
 }
 END_TEST
 
+/*
+ * A get_many that follows batches of two or more items treats the queue
+ * as streaming and holds off briefly before it first looks at an empty
+ * queue (lib/queue.c, hold_off()): it must still wake for one item, and
+ * for close.
+ */
+START_TEST(get_many_after_batches_still_wakes_for_one_and_close)
+{
+	workq_t *q = tu_queue(8);
+	void *two[2] = { tu_item(1), tu_item(2) };
+	void *out[8];
+	size_t moved;
+	struct call c;
+
+	ck_assert_int_eq(workq_put_many(q, two, 2, &moved), 0);
+	ck_assert_int_eq(workq_get_many(q, out, 8, &moved), 0);
+	ck_assert_uint_eq(moved, 2);
+
+	call_init(&c, q, OP_GET_MANY, NULL);
+	c.n = 8;
+	call_start_blocked(&c);
+	ck_assert_int_eq(call_returned_after_pause(&c), 0);
+	ck_assert_int_eq(workq_put(q, tu_item(3)), 0);
+	ck_assert_int_eq(call_finish(&c), 0);
+	ck_assert_uint_eq(c.moved, 1);
+	ck_assert_ptr_eq(c.items[0], tu_item(3));
+
+	ck_assert_int_eq(workq_put_many(q, two, 2, &moved), 0);
+	ck_assert_int_eq(workq_get_many(q, out, 8, &moved), 0);
+	ck_assert_uint_eq(moved, 2);
+	call_init(&c, q, OP_GET_MANY, NULL);
+	c.n = 8;
+	call_start_blocked(&c);
+	ck_assert_int_eq(call_returned_after_pause(&c), 0);
+	ck_assert_int_eq(workq_close(q), 0);
+	ck_assert_int_eq(call_finish(&c), WORKQ_CLOSED);
+	ck_assert_uint_eq(c.moved, 0);
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
 /* Both batch calls across the ring's end, at every offset. */
 START_TEST(batches_wrap_around_the_ring)
 {
@@ -770,6 +811,7 @@ int main(void)
 	tcase_add_test(tg, get_many_max_zero_is_einval);
 	tcase_add_test(tg, get_many_blocks_while_empty_until_put);
 	tcase_add_test(tg, get_many_after_close_drains_then_closed);
+	tcase_add_test(tg, get_many_after_batches_still_wakes_for_one_and_close);
 	tcase_add_test(tg, batches_wrap_around_the_ring);
 	suite_add_tcase(s, tg);
 
