@@ -75,8 +75,8 @@ struct end {
 	unsigned long long ops;     /* (e) items put (in) or got (out) */
 	unsigned long long waits;   /* (e) calls that slept at least once */
 	int spinner;                /* (a) 1 while one of this end spins */
-	unsigned streak;            /* (e) out only: get_many calls left in
-	                             *     a run of streaming; see hold_off() */
+	unsigned streak;            /* (e) calls left in a run of streaming;
+	                             *     see hold_off() */
 	/* On a line of its own, away from mu: the other end, task_done
 	 * and spinners read it without taking mu. */
 	/* cppcheck-suppress unusedStructMember */
@@ -194,11 +194,15 @@ static void full_fence(void)
 #ifndef SPIN_STEP_MAX
 #define SPIN_STEP_MAX 8
 #endif
-/* How long a streaming get_many holds off before it first looks at an
- * empty queue, and for how many calls after a batch of two or more items
- * it counts as streaming; see hold_off(). */
-#ifndef HOLD_NS
-#define HOLD_NS 2000
+/* How long a streaming consumer of batches holds off before it first
+ * looks at an empty queue, and a streaming producer at a full one; for
+ * how many calls after one that found two or more items (or slots) an
+ * end counts as streaming.  See hold_off(). */
+#ifndef HOLD_ITEM_NS
+#define HOLD_ITEM_NS 2000
+#endif
+#ifndef HOLD_ROOM_NS
+#define HOLD_ROOM_NS 500
 #endif
 #ifndef STREAK
 #define STREAK 8
@@ -559,17 +563,19 @@ static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
 }
 
 /*
- * A consumer of batches that found the queue empty while items stream in
- * pauses for `ns` before it first looks again.  Looking means reading
- * the slot a producer is about to write, and each look takes that cache
- * line away from the producer, whose next put then stalls for it: with
- * get_many taking two or three items per call, a producer putting one
- * item at a time went from 29 to 14 million items/s.  After the pause
- * the batch has grown (by about 40 items at full speed), so the consumer
- * looks once per batch instead of once per item or two.  The queue was
- * empty, so this is part of the call's wait for its first item, shorter
- * than a sleep's wake-up by ten times; it watches only `closed`, which
- * producers do not write.
+ * A waiter of a streaming end (see note_streak()) pauses for `ns` before
+ * it first looks at the queue.  A consumer's look at an empty queue reads
+ * the slot a producer is about to write, and a producer's look at a full
+ * one reads out.pos, which the next get writes: each look takes that
+ * cache line away from the other end, whose next call then stalls for it
+ * in its unlock.  A get_many consumer, faster than single-item producers,
+ * caught up with them every two or three items, and they went from 29 to
+ * 14 million items/s; producers on a full ring of 64 slowed their
+ * consumer likewise.  After the pause the other end has moved on by a
+ * batch (tens of items or slots at full speed), so the waiter looks once
+ * per batch.  It is part of the call's wait: the queue was empty (or
+ * full), and a sleep's wake-up costs ten times more.  It watches only
+ * `closed`, which neither end writes in passing.
  */
 static void hold_off(const workq_t *q, long long ns)
 {
@@ -579,6 +585,26 @@ static void hold_off(const workq_t *q, long long ns)
 	while (!is_closed(q) && now_ns() < end)
 		for (i = 0; i < SPIN_STEP_MAX; i++)
 			cpu_relax();
+}
+
+/*
+ * Notes that a call of end e found n items or slots at once: two or more
+ * mean the other end is streaming, for the next STREAK calls.  A call
+ * answering one item at a time, as in a ping-pong or at capacity 1,
+ * never starts a streak.  Called with e->mu held.
+ */
+static void note_streak(struct end *e, size_t n)
+{
+	if (n >= 2)
+		e->streak = STREAK;
+	else if (e->streak > 0)
+		e->streak--;
+}
+
+/* What hold_off() a wait of end e gets: ns if e is streaming. */
+static long long streak_hold(const struct end *e, long long ns)
+{
+	return e->streak > 0 ? ns : 0;
 }
 
 /*
@@ -624,7 +650,7 @@ static int is_zero(const struct timespec *ts)
  * in.mu held.
  */
 static int await_room(workq_t *q, int *slept, enum wait_mode mode,
-                      const struct timespec *deadline)
+                      const struct timespec *deadline, long long hold_ns)
 {
 	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.busy,
 		            pass_on_room };
@@ -640,7 +666,7 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		if (!spun) {
 			spun = 1;
 			if (spin_locked(q, &q->in, &q->in_waiters, room_fresh,
-			                0))
+			                hold_ns))
 				continue;
 		}
 		if (!*slept) {
@@ -974,8 +1000,12 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	}
 	workq__lock(&q->in.mu);
 	q->in.busy++;
-	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl,
+	                 streak_hold(&q->in, HOLD_ROOM_NS));
 	if (err == 0) {
+		/* The producers' copy of out.pos, not reloaded for this:
+		 * reloading takes the line from the consumers. */
+		note_streak(&q->in, room_locked(q, 1));
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
@@ -1023,10 +1053,12 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 	while (err == 0 && done < n) {
 		size_t k;
 
-		err = await_room(q, &slept, WAIT_FOREVER, NULL);
+		err = await_room(q, &slept, WAIT_FOREVER, NULL,
+		                 streak_hold(&q->in, HOLD_ROOM_NS));
 		if (err != 0)
 			break;
 		k = room_locked(q, n - done);
+		note_streak(&q->in, k);
 		if (k > n - done)
 			k = n - done;
 		push_locked(q, items + done, k);
@@ -1105,18 +1137,12 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 	workq__lock(&q->out.mu);
 	q->out.busy++;
 	err = await_item(q, &slept, WAIT_FOREVER, NULL,
-	                 q->out.streak > 0 ? HOLD_NS : 0);
+	                 streak_hold(&q->out, HOLD_ITEM_NS));
 	if (err == 0) {
 		k = items_locked(q, max);
 		if (k > max)
 			k = max;
-		/* Two items at once mean a stream, for the next STREAK
-		 * calls; a consumer answering one item at a time (a
-		 * ping-pong) never holds off. */
-		if (k >= 2)
-			q->out.streak = STREAK;
-		else if (q->out.streak > 0)
-			q->out.streak--;
+		note_streak(&q->out, k);
 		pop_locked(q, items, k);
 		q->out.ops += k;
 		poke_producers_locked(q, k);

@@ -593,6 +593,36 @@ START_TEST(get_many_after_batches_still_wakes_for_one_and_close)
 }
 END_TEST
 
+/* The producers' counterpart: after put_many found room for two or more,
+ * a put blocked on a full queue holds off first, and must still wake for
+ * one free slot, and for close. */
+START_TEST(put_after_batches_still_wakes_for_one_slot_and_close)
+{
+	workq_t *q = tu_queue(4);
+	void *four[4] = { tu_item(1), tu_item(2), tu_item(3), tu_item(4) };
+	void *item = UNTOUCHED;
+	size_t moved;
+	struct call c;
+
+	ck_assert_int_eq(workq_put_many(q, four, 4, &moved), 0);
+	call_init(&c, q, OP_PUT, tu_item(5));
+	call_start_blocked(&c);
+	ck_assert_int_eq(call_returned_after_pause(&c), 0);
+	ck_assert_int_eq(workq_get(q, &item), 0);
+	ck_assert_ptr_eq(item, tu_item(1));
+	ck_assert_int_eq(call_finish(&c), 0);
+	ck_assert_uint_eq(workq_size(q), 4);
+
+	call_init(&c, q, OP_PUT, tu_item(6));
+	call_start_blocked(&c);
+	ck_assert_int_eq(call_returned_after_pause(&c), 0);
+	ck_assert_int_eq(workq_close(q), 0);
+	ck_assert_int_eq(call_finish(&c), WORKQ_CLOSED);
+	ck_assert_uint_eq(workq_size(q), 4);        /* 6 stayed the caller's */
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
 /* Both batch calls across the ring's end, at every offset. */
 START_TEST(batches_wrap_around_the_ring)
 {
@@ -812,6 +842,7 @@ int main(void)
 	tcase_add_test(tg, get_many_blocks_while_empty_until_put);
 	tcase_add_test(tg, get_many_after_close_drains_then_closed);
 	tcase_add_test(tg, get_many_after_batches_still_wakes_for_one_and_close);
+	tcase_add_test(tg, put_after_batches_still_wakes_for_one_slot_and_close);
 	tcase_add_test(tg, batches_wrap_around_the_ring);
 	suite_add_tcase(s, tg);
 
