@@ -194,6 +194,9 @@ static void full_fence(void)
 #ifndef SPIN_STEP_MAX
 #define SPIN_STEP_MAX 8
 #endif
+#ifndef SPIN_YIELD_NS
+#define SPIN_YIELD_NS 1000
+#endif
 /* How long a streaming consumer of batches holds off before it first
  * looks at an empty queue, and a streaming producer at a full one; for
  * how many calls after one that found two or more items (or slots) an
@@ -511,14 +514,15 @@ static int consumer_may_proceed(workq_t *q)
  * microseconds; when the other end is running on another core, the item
  * (or the slot) usually comes much sooner.  So before its first sleep a
  * waiter drops its mutex and watches the queue for a while, in two
- * phases.  First it pauses on the CPU, for up to SPIN_NS: at most one
- * thread per end does that at a time, and only while nobody of its end
- * sleeps, since with more threads than cores extra spinners would only
- * steal the cycles the other end needs.  Then every waiter yields its CPU a few times: with
- * more threads than cores that hands the core straight to a thread that
- * can make progress, for about a microsecond each, where a sleep would
- * cost a wake-up of tens (4x4 and 16x16 threads at capacity 64 on two
- * cores went from 2 and 1.2 to about 7.5 million items/s).
+ * phases.  First it pauses on the CPU, for up to SPIN_NS, yielding once
+ * a microsecond: at most one thread per end does that at a time, and
+ * only while nobody of its end sleeps, since with more threads than cores
+ * extra spinners would only steal the cycles the other end needs.  Then
+ * every waiter yields its CPU a few times: with more threads than cores
+ * that hands the core straight to a thread that can make progress, for
+ * about a microsecond each, where a sleep would cost a wake-up of tens
+ * (4x4 and 16x16 threads at capacity 64 on two cores went from 2 and 1.2
+ * to about 7.5 million items/s).
  */
 /* The monotonic clock in nanoseconds: spinning is bounded in time, not
  * in pauses, whose length varies tenfold between CPUs. */
@@ -537,11 +541,16 @@ static long long now_ns(void)
 /*
  * Watches for up to SPIN_NS, with exponentially longer pauses between
  * looks, so that the watcher does not keep stealing the cache line the
- * other end writes.
+ * other end writes.  Every SPIN_YIELD_NS it yields its CPU once: with
+ * more threads than cores, the thread it waits for may be queued behind
+ * it on the same core, and would otherwise wait out the whole spin.
+ * Four producers and one consumer at capacity 64, two of the producers
+ * on the consumer's core, moved 0.6 million items/s without the yields
+ * and 12 million with them; on a core of its own a yield returns at once.
  */
 static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
 {
-	long long end = 0;
+	long long end = 0, yield_at = 0;
 	int i, step = 1;
 
 	for (i = 0; !ready(q); i++) {
@@ -554,10 +563,15 @@ static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
 		} else if ((i & 7) == 0) {      /* a clock read per ~64 pauses */
 			long long now = now_ns();
 
-			if (end == 0)
+			if (end == 0) {
 				end = now + SPIN_NS;
-			else if (now >= end)
+				yield_at = now + SPIN_YIELD_NS;
+			} else if (now >= end) {
 				break;
+			} else if (now >= yield_at) {
+				sched_yield();
+				yield_at = now + SPIN_YIELD_NS;
+			}
 		}
 	}
 }
