@@ -870,6 +870,7 @@ static int end_init(struct end *e)
 	e->pos = e->idx = e->seen = e->busy = 0;
 	e->ops = e->waits = 0;
 	e->spinner = 0;
+	e->streak = 0;
 	return 0;
 }
 
