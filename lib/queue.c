@@ -52,6 +52,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "workq-internal.h"
 
@@ -70,11 +71,11 @@ struct end {
 	pthread_cond_t cv;          /* (e) this end's sleepers wait here */
 	size_t idx;                 /* (e) pos % cap: the next slot */
 	size_t seen;                /* (e) the other end's pos, last loaded */
-	size_t busy;                /* (e) calls of this end inside, which
-	                             *     destroy must not pull the rug from */
+	size_t busy;                /* (e,a) calls of this end inside, which
+	                             *     destroy must not pull the rug from;
+	                             *     spinners read it (crowded()) */
 	unsigned long long ops;     /* (e) items put (in) or got (out) */
 	unsigned long long waits;   /* (e) calls that slept at least once */
-	int spinner;                /* (a) 1 while one of this end spins */
 	unsigned streak;            /* (e) calls left in a run of streaming;
 	                             *     see hold_off() */
 	/* On a line of its own, away from mu: the other end, task_done
@@ -103,6 +104,9 @@ struct workq {
 
 	/* Read by both ends on every call; written rarely. */
 	size_t cap;                 /* (c) most items queued at once */
+	size_t ncpu;                /* (c) processors online at create */
+	struct slot *slots;         /* (c) the ring, cap entries; see the top
+	                             *     and workq_create() */
 	int closed;                 /* (in.mu, a) set once by close/discard */
 	/* Each sleeper count changes only under its end's mutex, and goes
 	 * up only under both ends' mutexes, so the other end reads it
@@ -113,6 +117,15 @@ struct workq {
 	size_t high_water;          /* (in.mu) largest size seen by a put;
 	                             *     read by every put, rarely written */
 	char pad_shared[LINE];
+
+	/* 1 while a producer (consumer) spins; at most one per end does.
+	 * Each on a line of its own, written when a spin starts or ends and
+	 * read by the other end's hold_off() alone, away from the lines that
+	 * every call reads. */
+	int in_spinner;             /* (a) */
+	char pad_in_spinner[LINE];
+	int out_spinner;            /* (a) */
+	char pad_out_spinner[LINE];
 
 	/* Cold: the rest of the life cycle and the counters. */
 	size_t pools;               /* (in.mu) attached, not yet joined */
@@ -129,7 +142,8 @@ struct workq {
 	size_t finished;            /* (join_mu) task_done calls, discards */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
-	struct slot slots[];        /* the ring, cap entries; see the top */
+	void *block;                /* (c) what malloc returned; see
+	                             *     workq_create() */
 };
 
 /* How a call behaves when it would have to wait. */
@@ -220,6 +234,18 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* A call enters or leaves an end: counted in busy.  Called with e->mu
+ * held. */
+static void enter(struct end *e)
+{
+	__atomic_store_n(&e->busy, e->busy + 1, __ATOMIC_RELAXED);
+}
+
+static void leave(struct end *e)
+{
+	__atomic_store_n(&e->busy, e->busy - 1, __ATOMIC_RELAXED);
+}
+
 /* ------------------------------------------------------------------ */
 /* What each end waits for                                             */
 /* ------------------------------------------------------------------ */
@@ -244,7 +270,8 @@ static size_t room_locked(workq_t *q, size_t want)
  * The number of items ever accepted, from in.pos and out.pos as loaded.
  * A put stores its slots' sequence numbers before in.pos, so consumers
  * can take items a moment before in.pos counts them: out.pos is then
- * ahead (by at most cap), and counts them instead.
+ * ahead (by at most cap), and counts them instead.  Callers load out.pos
+ * first (see unfinished_locked()).
  */
 static size_t accepted(const workq_t *q, size_t in, size_t out)
 {
@@ -450,7 +477,7 @@ static void wait_cancelled(void *arg)
 	struct waiter *w = arg;
 
 	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
-	(*w->busy)--;
+	__atomic_store_n(w->busy, *w->busy - 1, __ATOMIC_RELAXED);
 	if (w->pass_on != NULL)
 		w->pass_on(w->q);
 	workq__unlock(w->mu);
@@ -538,15 +565,27 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Do more threads work on the queue than there are processors? */
+static int crowded(const workq_t *q)
+{
+	return load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy) >
+	       q->ncpu;
+}
+
 /*
  * Watches for up to SPIN_NS, with exponentially longer pauses between
  * looks, so that the watcher does not keep stealing the cache line the
- * other end writes.  Every SPIN_YIELD_NS it yields its CPU once: with
- * more threads than cores, the thread it waits for may be queued behind
- * it on the same core, and would otherwise wait out the whole spin.
- * Four producers and one consumer at capacity 64, two of the producers
- * on the consumer's core, moved 0.6 million items/s without the yields
- * and 12 million with them; on a core of its own a yield returns at once.
+ * other end writes.  While the queue is crowded(), it also yields its
+ * CPU every SPIN_YIELD_NS: with more threads than cores, the thread
+ * it waits for may be queued behind it on the same core, and would
+ * otherwise wait out the whole spin.  Four producers and one consumer at
+ * capacity 64, two of the producers pinned to the consumer's core, moved
+ * 0.6 million items/s without the yields and 1.2-10 with them (11-12
+ * yielding always).  Not when every thread can have a core: there a
+ * yield keeps two threads that the scheduler happened to put on one
+ * core trading it, where a long spin gets one of them moved, and a
+ * ping-pong's 99th percentile went from 0.8 to 5.5 us, whole runs to a
+ * median of 5.3 us.
  */
 static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
 {
@@ -569,7 +608,8 @@ static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
 			} else if (now >= end) {
 				break;
 			} else if (now >= yield_at) {
-				sched_yield();
+				if (crowded(q))
+					sched_yield();
 				yield_at = now + SPIN_YIELD_NS;
 			}
 		}
@@ -591,14 +631,29 @@ static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
  * full), and a sleep's wake-up costs ten times more.  It watches only
  * `closed`, which neither end writes in passing.
  */
-static void hold_off(const workq_t *q, long long ns)
+static void hold_off(const workq_t *q, long long ns,
+                     int (*other_waits)(const workq_t *))
 {
 	long long end = now_ns() + ns;
 	int i;
 
-	while (!is_closed(q) && now_ns() < end)
+	while (!is_closed(q) && !other_waits(q) && now_ns() < end)
 		for (i = 0; i < SPIN_STEP_MAX; i++)
 			cpu_relax();
+}
+
+/* Is any producer (consumer) waiting?  Then the ring is full (empty),
+ * and holding off longer would only keep both ends waiting. */
+static int producers_wait(const workq_t *q)
+{
+	return __atomic_load_n(&q->in_spinner, __ATOMIC_RELAXED) ||
+	       load_relaxed(&q->in_waiters) > 0;
+}
+
+static int consumers_wait(const workq_t *q)
+{
+	return __atomic_load_n(&q->out_spinner, __ATOMIC_RELAXED) ||
+	       load_relaxed(&q->out_waiters) > 0;
 }
 
 /*
@@ -621,29 +676,36 @@ static long long streak_hold(const struct end *e, long long ns)
 	return e->streak > 0 ? ns : 0;
 }
 
+/* How one end's waiter spins: see spin_locked(). */
+struct spin_plan {
+	int *spinner;                   /* the end's spinner flag */
+	const size_t *waiters;          /* the end's sleepers */
+	int (*ready)(const workq_t *);  /* what it waits for */
+	long long hold_ns;              /* hold_off() first; 0: not at all */
+	int (*other_waits)(const workq_t *);    /* ends the hold early */
+};
+
 /*
  * Called with e->mu held; returns with it held, having released it while
- * it spun or yielded.  The spinner first holds off for hold_ns (0: not
- * at all).  Returns 1 if it did (whatever it saw: the caller re-checks),
- * 0 if it did not.
+ * it spun or yielded as plan `p` says.  Returns 1 if it did (whatever it
+ * saw: the caller re-checks), 0 if it did not.
  */
-static int spin_locked(workq_t *q, struct end *e, const size_t *waiters,
-                       int (*ready)(const workq_t *), long long hold_ns)
+static int spin_locked(workq_t *q, struct end *e, const struct spin_plan *p)
 {
 	int i;
-	int spin = *waiters == 0 &&
-	           !__atomic_exchange_n(&e->spinner, 1, __ATOMIC_ACQUIRE);
+	int spin = *p->waiters == 0 &&
+	           !__atomic_exchange_n(p->spinner, 1, __ATOMIC_ACQUIRE);
 
 	if (!spin && YIELD_LIMIT == 0)
 		return 0;
 	workq__unlock(&e->mu);
 	if (spin) {
-		if (hold_ns > 0)
-			hold_off(q, hold_ns);
-		spin_pausing(q, ready);
-		__atomic_store_n(&e->spinner, 0, __ATOMIC_RELEASE);
+		if (p->hold_ns > 0)
+			hold_off(q, p->hold_ns, p->other_waits);
+		spin_pausing(q, p->ready);
+		__atomic_store_n(p->spinner, 0, __ATOMIC_RELEASE);
 	}
-	for (i = 0; i < YIELD_LIMIT && !ready(q); i++)
+	for (i = 0; i < YIELD_LIMIT && !p->ready(q); i++)
 		sched_yield();
 	workq__lock(&e->mu);
 	return 1;
@@ -668,6 +730,8 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 {
 	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.busy,
 		            pass_on_room };
+	struct spin_plan plan = { &q->in_spinner, &q->in_waiters, room_fresh,
+		                  hold_ns, consumers_wait };
 	int spun = 0;
 
 	for (;;) {
@@ -679,8 +743,7 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 			return EAGAIN;
 		if (!spun) {
 			spun = 1;
-			if (spin_locked(q, &q->in, &q->in_waiters, room_fresh,
-			                hold_ns))
+			if (spin_locked(q, &q->in, &plan))
 				continue;
 		}
 		if (!*slept) {
@@ -707,6 +770,8 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.busy,
 		            pass_on_item };
+	struct spin_plan plan = { &q->out_spinner, &q->out_waiters,
+		                  item_fresh, hold_ns, producers_wait };
 	int spun = 0;
 
 	for (;;) {
@@ -720,8 +785,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 			return EAGAIN;
 		if (!spun) {
 			spun = 1;
-			if (spin_locked(q, &q->out, &q->out_waiters, item_fresh,
-			                hold_ns))
+			if (spin_locked(q, &q->out, &plan))
 				continue;
 		}
 		if (!*slept) {
@@ -797,12 +861,18 @@ static void pop_locked(workq_t *q, void **items, size_t k)
  * by in.pos alone, task_done calls for items taken ahead of it (see
  * accepted()) could catch finished up with it, and a task_done for an
  * older item then failed with ERANGE: tests/stress under TSan found it.
+ * out.pos is loaded first: consumers are never more than a batch (at
+ * most cap) ahead of in.pos, so an in.pos loaded after it is at most cap
+ * behind it.  Loaded the other way round, a thread delayed between the
+ * loads could see out.pos more than cap ahead of a stale in.pos, and
+ * accepted() then fell back on the stale in.pos (the same ERANGE, once in
+ * 40 s of tests/stress under TSan).
  */
 static size_t unfinished_locked(const workq_t *q)
 {
-	size_t in = load_acquire(&q->in.pos);
+	size_t out = load_acquire(&q->out.pos);
 
-	return accepted(q, in, load_acquire(&q->out.pos)) - q->finished;
+	return accepted(q, load_acquire(&q->in.pos), out) - q->finished;
 }
 
 /*
@@ -869,7 +939,6 @@ static int end_init(struct end *e)
 	}
 	e->pos = e->idx = e->seen = e->busy = 0;
 	e->ops = e->waits = 0;
-	e->spinner = 0;
 	e->streak = 0;
 	return 0;
 }
@@ -884,6 +953,7 @@ static void end_destroy(struct end *e)
 static int init(workq_t *q, size_t capacity)
 {
 	size_t i;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int err = end_init(&q->in);
 
 	if (err != 0)
@@ -901,10 +971,12 @@ static int init(workq_t *q, size_t capacity)
 	if (err != 0)
 		goto fail_note_mu;
 	q->cap = capacity;
+	q->ncpu = ncpu > 0 ? (size_t)ncpu : 1;
 	for (i = 0; i < capacity; i++)
 		q->slots[i].seq = 0;
 	q->closed = 0;
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
+	q->in_spinner = q->out_spinner = 0;
 	q->note_open = 0;
 	q->finished = 0;
 	q->pools = q->producers = q->high_water = 0;
@@ -924,9 +996,27 @@ fail_out:
 	return err;
 }
 
+/*
+ * The queue starts at the first LINE boundary of its block, and the ring
+ * at the first one after the queue, so that the padding in struct workq
+ * puts each group of fields on the same cache lines whatever address
+ * malloc returns, and no slot straddles two lines (a slot's item and its
+ * seq are read together).  With malloc's 16-byte alignment and the ring
+ * as the struct's last member, where the lines fell moved with every
+ * change to the struct, and single-item throughput with them: one field
+ * more put every fourth slot across two lines, and capacity 64 went
+ * from 25-29 to 19-24 million items/s.
+ */
+/* Where the ring starts: the first LINE boundary after the queue. */
+static size_t ring_offset(void)
+{
+	return (sizeof(struct workq) + LINE - 1) / LINE * LINE;
+}
+
 int workq_create(workq_t **qp, size_t capacity)
 {
 	workq_t *q;
+	char *block;
 	int saved_errno = errno;
 	int err;
 
@@ -934,15 +1024,21 @@ int workq_create(workq_t **qp, size_t capacity)
 	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
 		return EINVAL;
 	/* No object may exceed PTRDIFF_MAX bytes; do not even ask for one. */
-	if (capacity > (PTRDIFF_MAX - sizeof(*q)) / sizeof(struct slot))
+	if (capacity > (PTRDIFF_MAX - ring_offset() - LINE) /
+	               sizeof(struct slot))
 		return ENOMEM;
-	q = malloc(sizeof(*q) + capacity * sizeof(struct slot));
+	block = malloc(LINE - 1 + ring_offset() +
+	               capacity * sizeof(struct slot));
 	errno = saved_errno;    /* the API never sets errno */
-	if (q == NULL)
+	if (block == NULL)
 		return ENOMEM;
+	q = (workq_t *)(void *)(block + (LINE - (uintptr_t)block % LINE) % LINE);
+	q->block = block;
+	q->slots = (struct slot *)(void *)((char *)q + ring_offset());
 	err = init(q, capacity);
+	errno = saved_errno;    /* nor does sysconf, for init, on failure */
 	if (err != 0) {
-		free(q);
+		free(block);
 		return err;
 	}
 	*qp = q;
@@ -971,7 +1067,7 @@ int workq_destroy(workq_t *q)
 	pthread_mutex_destroy(&q->join_mu);
 	end_destroy(&q->out);
 	end_destroy(&q->in);
-	free(q);
+	free(q->block);
 	return 0;
 }
 
@@ -1014,7 +1110,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 		dl = &deadline;
 	}
 	workq__lock(&q->in.mu);
-	q->in.busy++;
+	enter(&q->in);
 	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl,
 	                 streak_hold(&q->in, HOLD_ROOM_NS));
 	if (err == 0) {
@@ -1026,7 +1122,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
 		err = ETIMEDOUT;        /* a zero timeout: the timed code */
 	}
-	q->in.busy--;
+	leave(&q->in);
 	workq__unlock(&q->in.mu);
 	return err;
 }
@@ -1062,7 +1158,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		if (items[i] == WORKQ_DONE)
 			return EINVAL;
 	workq__lock(&q->in.mu);
-	q->in.busy++;
+	enter(&q->in);
 	if (q->closed)
 		err = WORKQ_CLOSED;
 	while (err == 0 && done < n) {
@@ -1080,7 +1176,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		done += k;
 		poke_consumers_locked(q, k);
 	}
-	q->in.busy--;
+	leave(&q->in);
 	workq__unlock(&q->in.mu);
 	*nput = done;
 	return err;
@@ -1107,7 +1203,7 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 		dl = &deadline;
 	}
 	workq__lock(&q->out.mu);
-	q->out.busy++;
+	enter(&q->out);
 	err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl,
 	                 0);
 	if (err == 0) {
@@ -1119,7 +1215,7 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
 		err = ETIMEDOUT;
 	}
-	q->out.busy--;
+	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	return err;
 }
@@ -1150,7 +1246,7 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 	if (q == NULL || items == NULL || ngot == NULL || max == 0)
 		return EINVAL;
 	workq__lock(&q->out.mu);
-	q->out.busy++;
+	enter(&q->out);
 	err = await_item(q, &slept, WAIT_FOREVER, NULL,
 	                 streak_hold(&q->out, HOLD_ITEM_NS));
 	if (err == 0) {
@@ -1162,7 +1258,7 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 		q->out.ops += k;
 		poke_producers_locked(q, k);
 	}
-	q->out.busy--;
+	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	*ngot = k;
 	return err;
@@ -1197,7 +1293,7 @@ static void discard_abandoned(void *arg)
 	workq_t *q = arg;
 
 	workq__lock(&q->out.mu);
-	q->out.busy--;
+	leave(&q->out);
 	workq__unlock(&q->out.mu);
 }
 
@@ -1215,7 +1311,7 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 		return EINVAL;
 	(void)workq_close(q);
 	workq__lock(&q->out.mu);
-	q->out.busy++;
+	enter(&q->out);
 	/* Closed, so nothing new arrives and the loop ends.  Each item leaves
 	 * the ring (and counts as finished) under the lock; fn sees it after
 	 * the lock is dropped, so fn may call back into q.  One item at a
@@ -1234,7 +1330,7 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 		hand_back(q, fn, item, arg);
 		workq__lock(&q->out.mu);
 	}
-	q->out.busy--;
+	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
 		notify(q);
