@@ -541,10 +541,11 @@ static int consumer_may_proceed(workq_t *q)
  * microseconds; when the other end is running on another core, the item
  * (or the slot) usually comes much sooner.  So before its first sleep a
  * waiter drops its mutex and watches the queue for a while, in two
- * phases.  First it pauses on the CPU, for up to SPIN_NS, yielding once
- * a microsecond: at most one thread per end does that at a time, and
- * only while nobody of its end sleeps, since with more threads than cores
- * extra spinners would only steal the cycles the other end needs.  Then
+ * phases.  First it pauses on the CPU, for up to SPIN_NS (yielding once
+ * a microsecond while crowded()): at most one thread per end does that
+ * at a time, and only while nobody of its end sleeps, since with more
+ * threads than cores extra spinners would only steal the cycles the
+ * other end needs.  Then
  * every waiter yields its CPU a few times: with more threads than cores
  * that hands the core straight to a thread that can make progress, for
  * about a microsecond each, where a sleep would cost a wake-up of tens
@@ -996,6 +997,12 @@ fail_out:
 	return err;
 }
 
+/* Where the ring starts: the first LINE boundary after the queue. */
+static size_t ring_offset(void)
+{
+	return (sizeof(struct workq) + LINE - 1) / LINE * LINE;
+}
+
 /*
  * The queue starts at the first LINE boundary of its block, and the ring
  * at the first one after the queue, so that the padding in struct workq
@@ -1007,12 +1014,6 @@ fail_out:
  * more put every fourth slot across two lines, and capacity 64 went
  * from 25-29 to 19-24 million items/s.
  */
-/* Where the ring starts: the first LINE boundary after the queue. */
-static size_t ring_offset(void)
-{
-	return (sizeof(struct workq) + LINE - 1) / LINE * LINE;
-}
-
 int workq_create(workq_t **qp, size_t capacity)
 {
 	workq_t *q;

@@ -552,6 +552,24 @@ START_TEST(get_many_after_close_drains_then_closed)
 }
 END_TEST
 
+/* Moves a batch of two through the empty queue q (capacity >= 2), which
+ * starts the consumers' streak, then starts c as a get_many of up to 8
+ * and checks that it blocks. */
+static void start_get_many_after_a_batch(workq_t *q, struct call *c)
+{
+	void *two[2] = { tu_item(1), tu_item(2) };
+	void *out[8];
+	size_t moved;
+
+	ck_assert_int_eq(workq_put_many(q, two, 2, &moved), 0);
+	ck_assert_int_eq(workq_get_many(q, out, 8, &moved), 0);
+	ck_assert_uint_eq(moved, 2);
+	call_init(c, q, OP_GET_MANY, NULL);
+	c->n = 8;
+	call_start_blocked(c);
+	ck_assert_int_eq(call_returned_after_pause(c), 0);
+}
+
 /*
  * A get_many that follows batches of two or more items treats the queue
  * as streaming and holds off briefly before it first looks at an empty
@@ -561,31 +579,15 @@ END_TEST
 START_TEST(get_many_after_batches_still_wakes_for_one_and_close)
 {
 	workq_t *q = tu_queue(8);
-	void *two[2] = { tu_item(1), tu_item(2) };
-	void *out[8];
-	size_t moved;
 	struct call c;
 
-	ck_assert_int_eq(workq_put_many(q, two, 2, &moved), 0);
-	ck_assert_int_eq(workq_get_many(q, out, 8, &moved), 0);
-	ck_assert_uint_eq(moved, 2);
-
-	call_init(&c, q, OP_GET_MANY, NULL);
-	c.n = 8;
-	call_start_blocked(&c);
-	ck_assert_int_eq(call_returned_after_pause(&c), 0);
+	start_get_many_after_a_batch(q, &c);
 	ck_assert_int_eq(workq_put(q, tu_item(3)), 0);
 	ck_assert_int_eq(call_finish(&c), 0);
 	ck_assert_uint_eq(c.moved, 1);
 	ck_assert_ptr_eq(c.items[0], tu_item(3));
 
-	ck_assert_int_eq(workq_put_many(q, two, 2, &moved), 0);
-	ck_assert_int_eq(workq_get_many(q, out, 8, &moved), 0);
-	ck_assert_uint_eq(moved, 2);
-	call_init(&c, q, OP_GET_MANY, NULL);
-	c.n = 8;
-	call_start_blocked(&c);
-	ck_assert_int_eq(call_returned_after_pause(&c), 0);
+	start_get_many_after_a_batch(q, &c);
 	ck_assert_int_eq(workq_close(q), 0);
 	ck_assert_int_eq(call_finish(&c), WORKQ_CLOSED);
 	ck_assert_uint_eq(c.moved, 0);
