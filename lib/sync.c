@@ -29,22 +29,6 @@ void workq__die(const char *what, int err, const char *file, int line)
 	abort();
 }
 
-void workq__lock_at(pthread_mutex_t *m, const char *file, int line)
-{
-	int err = pthread_mutex_lock(m);
-
-	if (err != 0)
-		workq__die("pthread_mutex_lock", err, file, line);
-}
-
-void workq__unlock_at(pthread_mutex_t *m, const char *file, int line)
-{
-	int err = pthread_mutex_unlock(m);
-
-	if (err != 0)
-		workq__die("pthread_mutex_unlock", err, file, line);
-}
-
 void workq__signal_at(pthread_cond_t *c, const char *file, int line)
 {
 	int err = pthread_cond_signal(c);

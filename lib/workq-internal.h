@@ -18,8 +18,6 @@
  * they abort with the caller's position instead of returning an error
  * that no caller could act on.  The macros only add __FILE__/__LINE__.
  */
-void workq__lock_at(pthread_mutex_t *m, const char *file, int line);
-void workq__unlock_at(pthread_mutex_t *m, const char *file, int line);
 void workq__signal_at(pthread_cond_t *c, const char *file, int line);
 void workq__broadcast_at(pthread_cond_t *c, const char *file, int line);
 /* Returns 0 or ETIMEDOUT; deadline NULL waits without a limit. */
@@ -27,6 +25,27 @@ int workq__wait_at(pthread_cond_t *c, pthread_mutex_t *m,
                    const struct timespec *deadline, const char *file,
                    int line);
 void workq__die(const char *what, int err, const char *file, int line);
+
+/* Inline, unlike the others: every put and get locks and unlocks at
+ * least once, and as calls into sync.c these cost a put and a get
+ * together about 1.7 ns of their 28 on one thread. */
+static inline void workq__lock_at(pthread_mutex_t *m, const char *file,
+                                  int line)
+{
+	int err = pthread_mutex_lock(m);
+
+	if (err != 0)
+		workq__die("pthread_mutex_lock", err, file, line);
+}
+
+static inline void workq__unlock_at(pthread_mutex_t *m, const char *file,
+                                    int line)
+{
+	int err = pthread_mutex_unlock(m);
+
+	if (err != 0)
+		workq__die("pthread_mutex_unlock", err, file, line);
+}
 
 #define workq__lock(m) workq__lock_at((m), __FILE__, __LINE__)
 #define workq__unlock(m) workq__unlock_at((m), __FILE__, __LINE__)
