@@ -56,15 +56,6 @@
 
 #include "workq-internal.h"
 
-/*
- * The helpers on the path of every put and get are declared inline.
- * GCC at -O2 kept most of them as calls (they have several callers), and
- * the calls were a tenth of a put and a get on one thread (28.4 -> 25.0
- * ns a pair with them inlined, and the lock wrappers); with 1024 slots,
- * where neither end waits, that is what limits two threads (27.5-28.8 ->
- * 29.7-31 million items/s).
- */
-
 /* Padding between groups of fields that different threads write, so
  * that no two groups share a cache line (64 bytes on the machines we
  * measure; 128 keeps the adjacent-line prefetcher out as well). */
@@ -245,12 +236,12 @@ static inline void cpu_relax(void)
 
 /* A call enters or leaves an end: counted in busy.  Called with e->mu
  * held. */
-static inline void enter(struct end *e)
+static void enter(struct end *e)
 {
 	__atomic_store_n(&e->busy, e->busy + 1, __ATOMIC_RELAXED);
 }
 
-static inline void leave(struct end *e)
+static void leave(struct end *e)
 {
 	__atomic_store_n(&e->busy, e->busy - 1, __ATOMIC_RELAXED);
 }
@@ -263,7 +254,7 @@ static inline void leave(struct end *e)
  * Free slots, at least `want` of them if the producers' copy of out.pos
  * is stale enough to hide them.  Called with in.mu held.
  */
-static inline size_t room_locked(workq_t *q, size_t want)
+static size_t room_locked(workq_t *q, size_t want)
 {
 	size_t used = q->in.pos - q->in.seen;
 
@@ -288,7 +279,7 @@ static size_t accepted(const workq_t *q, size_t in, size_t out)
 }
 
 /* Is the item at consumers' position `pos` in the ring yet? */
-static inline int slot_ready(const workq_t *q, size_t idx, size_t pos)
+static int slot_ready(const workq_t *q, size_t idx, size_t pos)
 {
 	return __atomic_load_n(&q->slots[idx].seq, __ATOMIC_ACQUIRE) ==
 	       pos + 1;
@@ -300,7 +291,7 @@ static inline int slot_ready(const workq_t *q, size_t idx, size_t pos)
  * already counted in out.seen it looks at the slots themselves, never at
  * in.pos, which the producers rewrite on every put.
  */
-static inline size_t items_locked(workq_t *q, size_t want)
+static size_t items_locked(workq_t *q, size_t want)
 {
 	size_t n = q->out.seen - q->out.pos;   /* seen never lags pos */
 	size_t idx;
@@ -413,7 +404,7 @@ static int get_may_lower(workq_t *q)
  * busy count keeps the queue alive meanwhile.  Costs two loads when
  * nobody sleeps.
  */
-static inline void poke_consumers_locked(workq_t *q, size_t k)
+static void poke_consumers_locked(workq_t *q, size_t k)
 {
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           put_may_raise(q, k);
@@ -434,7 +425,7 @@ static inline void poke_consumers_locked(workq_t *q, size_t k)
 
 /* After a consumer freed k slots, likewise.  Called with out.mu held;
  * in.mu may nest inside it. */
-static inline void poke_producers_locked(workq_t *q, size_t k)
+static void poke_producers_locked(workq_t *q, size_t k)
 {
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           get_may_lower(q);
@@ -672,7 +663,7 @@ static int consumers_wait(const workq_t *q)
  * answering one item at a time, as in a ping-pong or at capacity 1,
  * never starts a streak.  Called with e->mu held.
  */
-static inline void note_streak(struct end *e, size_t n)
+static void note_streak(struct end *e, size_t n)
 {
 	if (n >= 2)
 		e->streak = STREAK;
@@ -681,7 +672,7 @@ static inline void note_streak(struct end *e, size_t n)
 }
 
 /* What hold_off() a wait of end e gets: ns if e is streaming. */
-static inline long long streak_hold(const struct end *e, long long ns)
+static long long streak_hold(const struct end *e, long long ns)
 {
 	return e->streak > 0 ? ns : 0;
 }
@@ -723,7 +714,7 @@ static int spin_locked(workq_t *q, struct end *e, const struct spin_plan *p)
 
 /* The zero interval means "do not wait at all", not "sleep until a
  * deadline that has already passed". */
-static inline int is_zero(const struct timespec *ts)
+static int is_zero(const struct timespec *ts)
 {
 	return ts != NULL && ts->tv_sec == 0 && ts->tv_nsec == 0;
 }
@@ -735,7 +726,7 @@ static inline int is_zero(const struct timespec *ts)
  * a closed queue never accepts), else EAGAIN or ETIMEDOUT.  Called with
  * in.mu held.
  */
-static inline int await_room(workq_t *q, int *slept, enum wait_mode mode,
+static int await_room(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline, long long hold_ns)
 {
 	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.busy,
@@ -775,7 +766,7 @@ static inline int await_room(workq_t *q, int *slept, enum wait_mode mode,
  * close are still handed out), else EAGAIN or ETIMEDOUT.  Called with
  * out.mu held.
  */
-static inline int await_item(workq_t *q, int *slept, enum wait_mode mode,
+static int await_item(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline, long long hold_ns)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.busy,
@@ -819,7 +810,7 @@ static inline int await_item(workq_t *q, int *slept, enum wait_mode mode,
  * them unfinished: see `finished`).  Called with in.mu held and room
  * for k.
  */
-static inline void push_locked(workq_t *q, void *const *items, size_t k)
+static void push_locked(workq_t *q, void *const *items, size_t k)
 {
 	size_t i, idx, len;
 
@@ -852,7 +843,7 @@ static inline void push_locked(workq_t *q, void *const *items, size_t k)
 
 /* Moves the k oldest items into items[] and publishes the free slots.
  * Called with out.mu held and at least k items queued. */
-static inline void pop_locked(workq_t *q, void **items, size_t k)
+static void pop_locked(workq_t *q, void **items, size_t k)
 {
 	size_t i;
 
