@@ -545,12 +545,11 @@ static int consumer_may_proceed(workq_t *q)
  * a microsecond while crowded()): at most one thread per end does that
  * at a time, and only while nobody of its end sleeps, since with more
  * threads than cores extra spinners would only steal the cycles the
- * other end needs.  Then
- * every waiter yields its CPU a few times: with more threads than cores
- * that hands the core straight to a thread that can make progress, for
- * about a microsecond each, where a sleep would cost a wake-up of tens
- * (4x4 and 16x16 threads at capacity 64 on two cores went from 2 and 1.2
- * to about 7.5 million items/s).
+ * other end needs.  Then every waiter yields its CPU a few times: with
+ * more threads than cores that hands the core straight to a thread that
+ * can make progress, for about a microsecond each, where a sleep would
+ * cost a wake-up of tens (4x4 and 16x16 threads at capacity 64 on two
+ * cores went from 2 and 1.2 to about 7.5 million items/s).
  */
 /* The monotonic clock in nanoseconds: spinning is bounded in time, not
  * in pauses, whose length varies tenfold between CPUs. */
