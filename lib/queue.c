@@ -3,39 +3,38 @@
  * behind its own mutex, with a condition variable for each kind of
  * waiter.
  *
- * Two locks.  Producers serialise on the in end's mutex, consumers on the
- * out end's, so a producer and a consumer never wait for each other's
- * lock, and each end's state stays in its own cache lines.  Each end
- * counts the items that ever passed it (`pos`); the number queued is
- * in.pos - out.pos.  The consumers publish their pos with a release
- * store after reading the slots, and the producers read it with an
- * acquire load before writing them again, so a slot is never overwritten
- * before it is read; the producers keep out.pos as last loaded (`seen`)
- * and reload it only when that copy says the ring is full.  The other
- * way, each slot carries the producers' pos after its item (`seq`),
- * stored with release after the item: a consumer finds its next item
- * ready by looking at that slot alone, so the only cache line a put and
- * a get share is the slot's own.
+ * Invariants:
+ *  1. out.pos <= in.pos <= out.pos + cap, as published (release) by each
+ *     end; the items queued are those at positions [out.pos, in.pos).
+ *  2. A slot's item is written before its seq (release), and seq ==
+ *     pos + 1 exactly while the item at pos is ready to be taken.
+ *  3. closed goes from 0 to 1 once, under in.mu, after every accepted
+ *     put has published its item; no put succeeds after it.
+ *  4. A thread asleep on an end's cv is counted in that end's waiters,
+ *     and was counted while it held both ends' mutexes: whoever changes
+ *     the other end afterwards sees the count and signals.
+ *  5. Unfinished work = items accepted - finished >= 0 (see accepted()).
  *
- * States.  A queue is open or closed; closing is one-way, and happens
- * under the in end's mutex, so every accepted put is published before
- * `closed` is set.  The done sentinel is not stored in the ring: it is
- * the state "closed and empty", which every consumer observes, forever,
- * after the last real item.  That is what a sentinel kept in a reserved
- * slot and re-posted by each consumer would give, without the slot:
- * closing and "re-posting" can never wait or fail, and no consumer can
- * miss the sentinel by being woken after another one took it.
+ * Design.  The two-lock queue of Michael and Scott ("Simple, Fast, and
+ * Practical Non-Blocking and Blocking Concurrent Queue Algorithms",
+ * PODC 1996): producers serialise on in.mu and consumers on out.mu, so a
+ * producer and a consumer never wait for each other's lock.  The ring's
+ * slots carry per-slot sequence numbers as in Dmitry Vyukov's bounded
+ * MPMC queue, so a consumer finds its next item ready by looking at that
+ * slot alone: the only cache line a put and a get share is the slot's.
+ * The producers keep out.pos as last loaded (`seen`) and reload it only
+ * when that copy says the ring is full.
  *
- * Wake-ups.  A thread about to sleep holds both ends' mutexes while it
- * counts itself in its end's `waiters` and looks at the queue one last
- * time.  The other end publishes its pos and reads that count under its
- * own mutex, so it either published before that last look (and the
- * sleeper does not sleep) or sees the count (and signals, under the
- * sleeper's mutex, which the sleeper holds until the condvar wait
- * releases it).  So the hot path needs no fence and no atomic
+ * The done sentinel is not stored in the ring: it is the state "closed
+ * and empty", which every consumer observes, forever, after the last
+ * real item, as a sentinel re-posted by each consumer would be, without
+ * its slot: closing can never wait or fail.
+ *
+ * Wake-ups (invariant 4): the hot path needs no fence and no atomic
  * read-modify-write beyond the mutex's own.  One item wakes one waiter;
  * a batch wakes as many as it made progress possible for; close and the
- * end of unfinished work wake everybody.
+ * end of unfinished work wake everybody.  How long a waiter watches the
+ * queue before it sleeps is the waiting policy's business (wait.c).
  *
  * Lock order: note_mu (only workq_pollfd takes others under it), then
  * out.mu, then in.mu, then join_mu.  A producer that must take out.mu
@@ -73,11 +72,11 @@ struct end {
 	size_t seen;                /* (e) the other end's pos, last loaded */
 	size_t busy;                /* (e,a) calls of this end inside, which
 	                             *     destroy must not pull the rug from;
-	                             *     spinners read it (crowded()) */
+	                             *     waiters read both ends' counts */
 	unsigned long long ops;     /* (e) items put (in) or got (out) */
 	unsigned long long waits;   /* (e) calls that slept at least once */
-	unsigned streak;            /* (e) calls left in a run of streaming;
-	                             *     see hold_off() */
+	size_t woken;               /* (e) sleepers signalled, not yet up */
+	struct workq__watch watch;  /* (e) how its waiters wait: wait.c */
 	/* On a line of its own, away from mu: the other end, task_done
 	 * and spinners read it without taking mu. */
 	/* cppcheck-suppress unusedStructMember */
@@ -104,7 +103,6 @@ struct workq {
 
 	/* Read by both ends on every call; written rarely. */
 	size_t cap;                 /* (c) most items queued at once */
-	size_t ncpu;                /* (c) processors online at create */
 	struct slot *slots;         /* (c) the ring, cap entries; see the top
 	                             *     and workq_create() */
 	int closed;                 /* (in.mu, a) set once by close/discard */
@@ -117,15 +115,6 @@ struct workq {
 	size_t high_water;          /* (in.mu) largest size seen by a put;
 	                             *     read by every put, rarely written */
 	char pad_shared[LINE];
-
-	/* 1 while a producer (consumer) spins; at most one per end does.
-	 * Each on a line of its own, written when a spin starts or ends and
-	 * read by the other end's hold_off() alone, away from the lines that
-	 * every call reads. */
-	int in_spinner;             /* (a) */
-	char pad_in_spinner[LINE];
-	int out_spinner;            /* (a) */
-	char pad_out_spinner[LINE];
 
 	/* Cold: the rest of the life cycle and the counters. */
 	size_t pools;               /* (in.mu) attached, not yet joined */
@@ -187,51 +176,6 @@ static int is_closed(const workq_t *q)
 static void full_fence(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-/* How long a waiter spins (pauses), and yields, before it sleeps; see
- * "Spinning" below.  -D can override them for experiments. */
-#ifndef SPIN_LIMIT
-#define SPIN_LIMIT 2000         /* pauses, for note_mu in notify() */
-#endif
-/* A spinner gives up after SPIN_NS: longer than a sleeping thread takes
- * to wake (25-55 us on the 2-core VM we measure on).  Shorter, and a
- * waiter that woke its peer would itself fall asleep before the peer
- * ran, each then waking the other for every item (cap 1: 0.02 instead
- * of 3 M items/s, in some runs). */
-#ifndef SPIN_NS
-#define SPIN_NS 100000
-#endif
-#ifndef YIELD_LIMIT
-#define YIELD_LIMIT 20
-#endif
-#ifndef SPIN_STEP_MAX
-#define SPIN_STEP_MAX 8
-#endif
-#ifndef SPIN_YIELD_NS
-#define SPIN_YIELD_NS 1000
-#endif
-/* How long a streaming consumer of batches holds off before it first
- * looks at an empty queue, and a streaming producer at a full one; for
- * how many calls after one that found two or more items (or slots) an
- * end counts as streaming.  See hold_off(). */
-#ifndef HOLD_ITEM_NS
-#define HOLD_ITEM_NS 2000
-#endif
-#ifndef HOLD_ROOM_NS
-#define HOLD_ROOM_NS 500
-#endif
-#ifndef STREAK
-#define STREAK 8
-#endif
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
 }
 
 /* A call enters or leaves an end: counted in busy.  Called with e->mu
@@ -331,19 +275,36 @@ static int item_fresh(const workq_t *q)
 /* ------------------------------------------------------------------ */
 
 /*
- * Wakes up to `k` of the `waiters` sleeping on `cv`, for k items (or
- * slots) just made available.  Called with cv's mutex held.
+ * Wakes up to `k` of the `waiters` sleeping on end e's cv that no signal
+ * is on its way to yet, for k items (or slots) just made available, and
+ * notes when, for the waiting policy.  A sleeper already signalled will
+ * take what is there when it runs.  Called with e->mu held.
  */
-static void wake_locked(pthread_cond_t *cv, size_t waiters, size_t k)
+static void wake_locked(struct end *e, size_t waiters, size_t k)
 {
-	if (waiters == 0 || k == 0)
+	size_t idle = waiters > e->woken ? waiters - e->woken : 0;
+
+	if (idle == 0 || k == 0)
 		return;
-	if (k >= waiters && waiters > 1) {
-		workq__broadcast(cv);
+	workq__watch_signalled(&e->watch);
+	if (k >= idle && idle > 1) {
+		e->woken = waiters;
+		workq__broadcast(&e->cv);
 		return;
 	}
-	while (k-- > 0 && waiters-- > 0)
-		workq__signal(cv);
+	while (k-- > 0 && idle-- > 0) {
+		e->woken++;
+		workq__signal(&e->cv);
+	}
+}
+
+/* Wakes every sleeper of end e.  Called with e->mu held. */
+static void wake_all_locked(struct end *e, size_t waiters)
+{
+	if (waiters == 0)
+		return;
+	e->woken = waiters;
+	workq__broadcast(&e->cv);
 }
 
 /*
@@ -352,23 +313,12 @@ static void wake_locked(pthread_cond_t *cv, size_t waiters, size_t k)
  * held, after a change, by whoever saw note_open; the last caller reads
  * the last state, so the descriptor ends right, and each caller returns
  * only once its own change is reflected.
- *
- * note_mu is held for one system call on the descriptor, shorter than a
- * sleep and its wake-up, so a caller that finds it taken spins for it
- * (with trylock, which never sleeps) before blocking.
  */
 static void notify(workq_t *q)
 {
 	size_t head, tail;
-	int i;
 
-	for (i = 0; i < SPIN_LIMIT; i++) {
-		if (pthread_mutex_trylock(&q->note_mu) == 0)
-			break;
-		cpu_relax();
-	}
-	if (i == SPIN_LIMIT)
-		workq__lock(&q->note_mu);
+	workq__lock(&q->note_mu);
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
 	workq__notifier_set(&q->note,
@@ -415,7 +365,7 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 	workq__unlock(&q->in.mu);
 	if (sleepers) {
 		workq__lock(&q->out.mu);
-		wake_locked(&q->out.cv, q->out_waiters, k);
+		wake_locked(&q->out, q->out_waiters, k);
 		workq__unlock(&q->out.mu);
 	}
 	if (note)
@@ -432,7 +382,7 @@ static void poke_producers_locked(workq_t *q, size_t k)
 
 	if (load_relaxed(&q->in_waiters) > 0) {
 		workq__lock(&q->in.mu);
-		wake_locked(&q->in.cv, q->in_waiters, k);
+		wake_locked(&q->in, q->in_waiters, k);
 		workq__unlock(&q->in.mu);
 	}
 	if (note) {
@@ -451,6 +401,7 @@ struct waiter {
 	workq_t *q;
 	pthread_mutex_t *mu;
 	size_t *count;
+	size_t *woken;                  /* NULL: not counted */
 	size_t *busy;
 	void (*pass_on)(workq_t *q);    /* NULL: nothing to hand on */
 };
@@ -461,13 +412,26 @@ struct waiter {
 static void pass_on_room(workq_t *q)
 {
 	if (room_fresh(q))
-		wake_locked(&q->in.cv, q->in_waiters, 1);
+		wake_locked(&q->in, q->in_waiters, 1);
 }
 
 static void pass_on_item(workq_t *q)
 {
 	if (item_fresh(q))
-		wake_locked(&q->out.cv, q->out_waiters, 1);
+		wake_locked(&q->out, q->out_waiters, 1);
+}
+
+/*
+ * A sleeper that is up again, for whatever reason, is no longer counted;
+ * if a signal was on its way to one of its end's sleepers, it counts as
+ * that one (a spare signal costs only a look, a missing one a sleeper's
+ * wait).  Called with w->mu held.
+ */
+static void uncount(struct waiter *w)
+{
+	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
+	if (w->woken != NULL && *w->woken > 0)
+		(*w->woken)--;
 }
 
 /* Runs when a thread is cancelled inside wait_on(): the condvar wait has
@@ -476,7 +440,7 @@ static void wait_cancelled(void *arg)
 {
 	struct waiter *w = arg;
 
-	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
+	uncount(w);
 	__atomic_store_n(w->busy, *w->busy - 1, __ATOMIC_RELAXED);
 	if (w->pass_on != NULL)
 		w->pass_on(w->q);
@@ -497,7 +461,7 @@ static int wait_on(struct waiter *w, pthread_cond_t *cv,
 	pthread_cleanup_push(wait_cancelled, w);
 	err = workq__wait(cv, w->mu, deadline);
 	pthread_cleanup_pop(0);
-	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
+	uncount(w);
 	return err;
 }
 
@@ -536,181 +500,6 @@ static int consumer_may_proceed(workq_t *q)
 	return ready;
 }
 
-/*
- * Spinning.  A sleep and the wake-up that ends it cost tens of
- * microseconds; when the other end is running on another core, the item
- * (or the slot) usually comes much sooner.  So before its first sleep a
- * waiter drops its mutex and watches the queue for a while, in two
- * phases.  First it pauses on the CPU, for up to SPIN_NS (yielding once
- * a microsecond while crowded()): at most one thread per end does that
- * at a time, and only while nobody of its end sleeps, since with more
- * threads than cores extra spinners would only steal the cycles the
- * other end needs.  Then every waiter yields its CPU a few times: with
- * more threads than cores that hands the core straight to a thread that
- * can make progress, for about a microsecond each, where a sleep would
- * cost a wake-up of tens (4x4 and 16x16 threads at capacity 64 on two
- * cores went from 2 and 1.2 to about 7.5 million items/s).
- */
-/* The monotonic clock in nanoseconds: spinning is bounded in time, not
- * in pauses, whose length varies tenfold between CPUs. */
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-#ifdef CLOCK_MONOTONIC
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-#else
-	clock_gettime(CLOCK_REALTIME, &ts);
-#endif
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Do more threads work on the queue than there are processors? */
-static int crowded(const workq_t *q)
-{
-	return load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy) >
-	       q->ncpu;
-}
-
-/*
- * Watches for up to SPIN_NS, with exponentially longer pauses between
- * looks, so that the watcher does not keep stealing the cache line the
- * other end writes.  While the queue is crowded(), it also yields its
- * CPU every SPIN_YIELD_NS: with more threads than cores, the thread
- * it waits for may be queued behind it on the same core, and would
- * otherwise wait out the whole spin.  Four producers and one consumer at
- * capacity 64, two of the producers pinned to the consumer's core, moved
- * 0.6 million items/s without the yields and 1.2-10 with them (11-12
- * yielding always).  Not when every thread can have a core: there a
- * yield keeps two threads that the scheduler happened to put on one
- * core trading it, where a long spin gets one of them moved, and a
- * ping-pong's 99th percentile went from 0.8 to 5.5 us, whole runs to a
- * median of 5.3 us.
- */
-static void spin_pausing(const workq_t *q, int (*ready)(const workq_t *))
-{
-	long long end = 0, yield_at = 0;
-	int i, step = 1;
-
-	for (i = 0; !ready(q); i++) {
-		int j;
-
-		for (j = 0; j < step; j++)
-			cpu_relax();
-		if (step < SPIN_STEP_MAX) {
-			step *= 2;
-		} else if ((i & 7) == 0) {      /* a clock read per ~64 pauses */
-			long long now = now_ns();
-
-			if (end == 0) {
-				end = now + SPIN_NS;
-				yield_at = now + SPIN_YIELD_NS;
-			} else if (now >= end) {
-				break;
-			} else if (now >= yield_at) {
-				if (crowded(q))
-					sched_yield();
-				yield_at = now + SPIN_YIELD_NS;
-			}
-		}
-	}
-}
-
-/*
- * A waiter of a streaming end (see note_streak()) pauses for `ns` before
- * it first looks at the queue.  A consumer's look at an empty queue reads
- * the slot a producer is about to write, and a producer's look at a full
- * one reads out.pos, which the next get writes: each look takes that
- * cache line away from the other end, whose next call then stalls for it
- * in its unlock.  A get_many consumer, faster than single-item producers,
- * caught up with them every two or three items, and they went from 29 to
- * 14 million items/s; producers on a full ring of 64 slowed their
- * consumer likewise.  After the pause the other end has moved on by a
- * batch (tens of items or slots at full speed), so the waiter looks once
- * per batch.  It is part of the call's wait: the queue was empty (or
- * full), and a sleep's wake-up costs ten times more.  It watches only
- * `closed`, which neither end writes in passing.
- */
-static void hold_off(const workq_t *q, long long ns,
-                     int (*other_waits)(const workq_t *))
-{
-	long long end = now_ns() + ns;
-	int i;
-
-	while (!is_closed(q) && !other_waits(q) && now_ns() < end)
-		for (i = 0; i < SPIN_STEP_MAX; i++)
-			cpu_relax();
-}
-
-/* Is any producer (consumer) waiting?  Then the ring is full (empty),
- * and holding off longer would only keep both ends waiting. */
-static int producers_wait(const workq_t *q)
-{
-	return __atomic_load_n(&q->in_spinner, __ATOMIC_RELAXED) ||
-	       load_relaxed(&q->in_waiters) > 0;
-}
-
-static int consumers_wait(const workq_t *q)
-{
-	return __atomic_load_n(&q->out_spinner, __ATOMIC_RELAXED) ||
-	       load_relaxed(&q->out_waiters) > 0;
-}
-
-/*
- * Notes that a call of end e found n items or slots at once: two or more
- * mean the other end is streaming, for the next STREAK calls.  A call
- * answering one item at a time, as in a ping-pong or at capacity 1,
- * never starts a streak.  Called with e->mu held.
- */
-static void note_streak(struct end *e, size_t n)
-{
-	if (n >= 2)
-		e->streak = STREAK;
-	else if (e->streak > 0)
-		e->streak--;
-}
-
-/* What hold_off() a wait of end e gets: ns if e is streaming. */
-static long long streak_hold(const struct end *e, long long ns)
-{
-	return e->streak > 0 ? ns : 0;
-}
-
-/* How one end's waiter spins: see spin_locked(). */
-struct spin_plan {
-	int *spinner;                   /* the end's spinner flag */
-	const size_t *waiters;          /* the end's sleepers */
-	int (*ready)(const workq_t *);  /* what it waits for */
-	long long hold_ns;              /* hold_off() first; 0: not at all */
-	int (*other_waits)(const workq_t *);    /* ends the hold early */
-};
-
-/*
- * Called with e->mu held; returns with it held, having released it while
- * it spun or yielded as plan `p` says.  Returns 1 if it did (whatever it
- * saw: the caller re-checks), 0 if it did not.
- */
-static int spin_locked(workq_t *q, struct end *e, const struct spin_plan *p)
-{
-	int i;
-	int spin = *p->waiters == 0 &&
-	           !__atomic_exchange_n(p->spinner, 1, __ATOMIC_ACQUIRE);
-
-	if (!spin && YIELD_LIMIT == 0)
-		return 0;
-	workq__unlock(&e->mu);
-	if (spin) {
-		if (p->hold_ns > 0)
-			hold_off(q, p->hold_ns, p->other_waits);
-		spin_pausing(q, p->ready);
-		__atomic_store_n(p->spinner, 0, __ATOMIC_RELEASE);
-	}
-	for (i = 0; i < YIELD_LIMIT && !p->ready(q); i++)
-		sched_yield();
-	workq__lock(&e->mu);
-	return 1;
-}
-
 /* The zero interval means "do not wait at all", not "sleep until a
  * deadline that has already passed". */
 static int is_zero(const struct timespec *ts)
@@ -719,31 +508,75 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * Waits until there is room, as `mode` allows.  Counts the call in
+ * Called with e->mu held, when a call of end e first finds it must wait
+ * (at `start`): watches for ready() as the waiting policy allows, with
+ * e->mu dropped.  Returns 1 if it watched (the caller looks again), 0 if
+ * the policy says to sleep at once.
+ */
+static int watch_locked(workq_t *q, struct end *e,
+                        int (*ready)(const workq_t *), long long start)
+{
+	size_t threads = load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
+	long long budget;
+	enum workq__watch_how how;
+
+	how = workq__watch_budget(&e->watch, threads, start, &budget);
+	if (how == WATCH_NONE)
+		return 0;
+	workq__unlock(&e->mu);
+	(void)workq__watch(&e->watch, how, q, ready, start, budget);
+	workq__lock(&e->mu);
+	return 1;
+}
+
+/*
+ * Called with e->mu held, when a wait that began at `start` ends: tells
+ * the policy how long it lasted until what it waited for was there.  A
+ * sleeper's item (slot) was there when its waker signalled.
+ */
+static void learn_locked(struct end *e, long long start, int asleep)
+{
+	long long now = workq__now_ns();
+	long long signalled = e->watch.signalled;
+
+	if (asleep && signalled >= start && signalled <= now)
+		workq__watch_learn(&e->watch, signalled - start,
+		                   now - signalled);
+	else
+		workq__watch_learn(&e->watch, now - start, -1);
+}
+
+/*
+ * Waits until there is room, as `mode` allows: watches first as the
+ * waiting policy says (wait.c), then sleeps.  Counts the call in
  * in.waits when it first sleeps (*slept, the caller's, makes that once
  * per call).  Returns 0 with room, WORKQ_CLOSED when closed (closed wins:
  * a closed queue never accepts), else EAGAIN or ETIMEDOUT.  Called with
  * in.mu held.
  */
 static int await_room(workq_t *q, int *slept, enum wait_mode mode,
-                      const struct timespec *deadline, long long hold_ns)
+                      const struct timespec *deadline)
 {
-	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.busy,
-		            pass_on_room };
-	struct spin_plan plan = { &q->in_spinner, &q->in_waiters, room_fresh,
-		                  hold_ns, consumers_wait };
-	int spun = 0;
+	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.woken,
+		            &q->in.busy, pass_on_room };
+	long long start = 0;
+	int asleep = 0;
+	int err;
 
 	for (;;) {
-		if (q->closed)
-			return WORKQ_CLOSED;
-		if (room_locked(q, 1) > 0)
-			return 0;
+		if (q->closed) {
+			err = WORKQ_CLOSED;
+			break;
+		}
+		if (room_locked(q, 1) > 0) {
+			err = 0;
+			break;
+		}
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
-		if (!spun) {
-			spun = 1;
-			if (spin_locked(q, &q->in, &plan))
+		if (start == 0) {
+			start = workq__now_ns();
+			if (watch_locked(q, &q->in, room_fresh, start))
 				continue;
 		}
 		if (!*slept) {
@@ -752,40 +585,49 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (producer_may_proceed(q))
 			continue;
+		asleep = 1;
 		if (wait_on(&w, &q->in.cv, deadline) == ETIMEDOUT &&
-		    !q->closed && room_locked(q, 1) == 0)
-			return ETIMEDOUT;
+		    !q->closed && room_locked(q, 1) == 0) {
+			err = ETIMEDOUT;
+			break;
+		}
 	}
+	if (start != 0)
+		learn_locked(&q->in, start, asleep);
+	return err;
 }
 
 /*
  * Waits until an item is queued, as `mode` allows; the consumers'
- * counterpart of await_room(), with hold_ns for hold_off().  Returns 0
- * with an item, WORKQ_CLOSED when closed and drained (items queued before
- * close are still handed out), else EAGAIN or ETIMEDOUT.  Called with
- * out.mu held.
+ * counterpart of await_room().  Returns 0 with an item, WORKQ_CLOSED when
+ * closed and drained (items queued before close are still handed out),
+ * else EAGAIN or ETIMEDOUT.  Called with out.mu held.
  */
 static int await_item(workq_t *q, int *slept, enum wait_mode mode,
-                      const struct timespec *deadline, long long hold_ns)
+                      const struct timespec *deadline)
 {
-	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.busy,
-		            pass_on_item };
-	struct spin_plan plan = { &q->out_spinner, &q->out_waiters,
-		                  item_fresh, hold_ns, producers_wait };
-	int spun = 0;
+	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.woken,
+		            &q->out.busy, pass_on_item };
+	long long start = 0;
+	int asleep = 0;
+	int err;
 
 	for (;;) {
-		if (items_locked(q, 1) > 0)
-			return 0;
+		if (items_locked(q, 1) > 0) {
+			err = 0;
+			break;
+		}
 		/* Closing publishes every accepted item first: once closed
 		 * is seen, one more look at the slots is the last word. */
-		if (is_closed(q))
-			return items_locked(q, 1) > 0 ? 0 : WORKQ_CLOSED;
+		if (is_closed(q)) {
+			err = items_locked(q, 1) > 0 ? 0 : WORKQ_CLOSED;
+			break;
+		}
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
-		if (!spun) {
-			spun = 1;
-			if (spin_locked(q, &q->out, &plan))
+		if (start == 0) {
+			start = workq__now_ns();
+			if (watch_locked(q, &q->out, item_fresh, start))
 				continue;
 		}
 		if (!*slept) {
@@ -794,10 +636,16 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (consumer_may_proceed(q))
 			continue;
+		asleep = 1;
 		if (wait_on(&w, &q->out.cv, deadline) == ETIMEDOUT &&
-		    items_locked(q, 1) == 0 && !is_closed(q))
-			return ETIMEDOUT;
+		    items_locked(q, 1) == 0 && !is_closed(q)) {
+			err = ETIMEDOUT;
+			break;
+		}
 	}
+	if (start != 0)
+		learn_locked(&q->out, start, asleep);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -857,16 +705,12 @@ static void pop_locked(workq_t *q, void **items, size_t k)
 }
 
 /*
- * Accepted items not yet finished.  Called with join_mu held.  Counting
- * by in.pos alone, task_done calls for items taken ahead of it (see
- * accepted()) could catch finished up with it, and a task_done for an
- * older item then failed with ERANGE: tests/stress under TSan found it.
+ * Accepted items not yet finished.  Called with join_mu held.  Counted
+ * by accepted(), not by in.pos alone: task_done calls for items taken
+ * just before in.pos counts them must not catch finished up with it.
  * out.pos is loaded first: consumers are never more than a batch (at
  * most cap) ahead of in.pos, so an in.pos loaded after it is at most cap
- * behind it.  Loaded the other way round, a thread delayed between the
- * loads could see out.pos more than cap ahead of a stale in.pos, and
- * accepted() then fell back on the stale in.pos (the same ERANGE, once in
- * 40 s of tests/stress under TSan).
+ * behind it, which accepted() needs.
  */
 static size_t unfinished_locked(const workq_t *q)
 {
@@ -907,16 +751,14 @@ static int close_in_locked(workq_t *q)
 		return 0;
 	workq__happens_before(&q->closed);
 	__atomic_store_n(&q->closed, 1, __ATOMIC_RELEASE);
-	if (q->in_waiters > 0)
-		workq__broadcast(&q->in.cv);
+	wake_all_locked(&q->in, q->in_waiters);
 	return 1;
 }
 
 static void closed_wake_consumers(workq_t *q)
 {
 	workq__lock(&q->out.mu);
-	if (q->out_waiters > 0)
-		workq__broadcast(&q->out.cv);
+	wake_all_locked(&q->out, q->out_waiters);
 	workq__unlock(&q->out.mu);
 	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
 		notify(q);
@@ -937,9 +779,9 @@ static int end_init(struct end *e)
 		pthread_mutex_destroy(&e->mu);
 		return err;
 	}
-	e->pos = e->idx = e->seen = e->busy = 0;
+	e->pos = e->idx = e->seen = e->busy = e->woken = 0;
 	e->ops = e->waits = 0;
-	e->streak = 0;
+	workq__watch_init(&e->watch);
 	return 0;
 }
 
@@ -953,7 +795,6 @@ static void end_destroy(struct end *e)
 static int init(workq_t *q, size_t capacity)
 {
 	size_t i;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int err = end_init(&q->in);
 
 	if (err != 0)
@@ -967,16 +808,14 @@ static int init(workq_t *q, size_t capacity)
 	err = workq__cond_init(&q->all_done);
 	if (err != 0)
 		goto fail_all_done;
-	err = pthread_mutex_init(&q->note_mu, NULL);
+	err = workq__mutex_init(&q->note_mu);
 	if (err != 0)
 		goto fail_note_mu;
 	q->cap = capacity;
-	q->ncpu = ncpu > 0 ? (size_t)ncpu : 1;
 	for (i = 0; i < capacity; i++)
 		q->slots[i].seq = 0;
 	q->closed = 0;
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
-	q->in_spinner = q->out_spinner = 0;
 	q->note_open = 0;
 	q->finished = 0;
 	q->pools = q->producers = q->high_water = 0;
@@ -1007,11 +846,7 @@ static size_t ring_offset(void)
  * at the first one after the queue, so that the padding in struct workq
  * puts each group of fields on the same cache lines whatever address
  * malloc returns, and no slot straddles two lines (a slot's item and its
- * seq are read together).  With malloc's 16-byte alignment and the ring
- * as the struct's last member, where the lines fell moved with every
- * change to the struct, and single-item throughput with them: one field
- * more put every fourth slot across two lines, and capacity 64 went
- * from 25-29 to 19-24 million items/s.
+ * seq are read together).
  */
 int workq_create(workq_t **qp, size_t capacity)
 {
@@ -1111,12 +946,8 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	}
 	workq__lock(&q->in.mu);
 	enter(&q->in);
-	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl,
-	                 streak_hold(&q->in, HOLD_ROOM_NS));
+	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
 	if (err == 0) {
-		/* The producers' copy of out.pos, not reloaded for this:
-		 * reloading takes the line from the consumers. */
-		note_streak(&q->in, room_locked(q, 1));
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
 	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
@@ -1164,12 +995,10 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 	while (err == 0 && done < n) {
 		size_t k;
 
-		err = await_room(q, &slept, WAIT_FOREVER, NULL,
-		                 streak_hold(&q->in, HOLD_ROOM_NS));
+		err = await_room(q, &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
 		k = room_locked(q, n - done);
-		note_streak(&q->in, k);
 		if (k > n - done)
 			k = n - done;
 		push_locked(q, items + done, k);
@@ -1204,8 +1033,7 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	}
 	workq__lock(&q->out.mu);
 	enter(&q->out);
-	err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl,
-	                 0);
+	err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
 	if (err == 0) {
 		pop_locked(q, itemp, 1);
 		q->out.ops++;
@@ -1247,13 +1075,11 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 		return EINVAL;
 	workq__lock(&q->out.mu);
 	enter(&q->out);
-	err = await_item(q, &slept, WAIT_FOREVER, NULL,
-	                 streak_hold(&q->out, HOLD_ITEM_NS));
+	err = await_item(q, &slept, WAIT_FOREVER, NULL);
 	if (err == 0) {
 		k = items_locked(q, max);
 		if (k > max)
 			k = max;
-		note_streak(&q->out, k);
 		pop_locked(q, items, k);
 		q->out.ops += k;
 		poke_producers_locked(q, k);
@@ -1370,6 +1196,7 @@ int workq_timed_join(workq_t *q, const struct timespec *timeout)
 	w.q = q;
 	w.mu = &q->join_mu;
 	w.count = &q->join_waiters;
+	w.woken = NULL;
 	w.busy = &q->join_busy;
 	w.pass_on = NULL;       /* joiners are woken by broadcast */
 	workq__lock(&q->join_mu);

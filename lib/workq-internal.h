@@ -27,10 +27,7 @@ int workq__wait_at(pthread_cond_t *c, pthread_mutex_t *m,
 void workq__die(const char *what, int err, const char *file, int line);
 
 /* Inline, unlike the others: every put and get locks and unlocks at
- * least once.  As calls into sync.c they cost a put and get pair on one
- * thread up to 1.7 ns of its 28, and with 1024 slots, where neither end
- * waits and each call's own cost sets the rate, two threads moved 26-30
- * million items/s instead of 30-32 (bench/RESULTS.md, third round). */
+ * least once, and with a roomy ring each call's own cost sets the rate. */
 static inline void workq__lock_at(pthread_mutex_t *m, const char *file,
                                   int line)
 {
@@ -122,6 +119,49 @@ int workq__notifier_open(struct workq__notifier *n);
 /* Makes the descriptor readable or not; a no-op when already so. */
 void workq__notifier_set(struct workq__notifier *n, int readable);
 void workq__notifier_close(struct workq__notifier *n);
+
+/*
+ * The waiting policy (lib/wait.c): how long a call that must wait
+ * watches the queue before it sleeps.  One per queue end, guarded by the
+ * end's mutex except where marked (a).
+ */
+struct workq__watch {
+	long long wake;         /* ns a sleeper's wake-up lately took */
+	long long budget;       /* ns the end's next waiter may watch */
+	long long signalled;    /* when its sleepers were last signalled */
+	int spinner;            /* (a) 1 while one of its waiters spins */
+};
+
+enum workq__watch_how {
+	WATCH_NONE,     /* sleep at once */
+	WATCH_SPIN,     /* pause on the CPU between looks */
+	WATCH_YIELD     /* yield the CPU between looks */
+};
+
+/* The monotonic clock (realtime where there is none), in ns. */
+long long workq__now_ns(void);
+/* CPUs the process may use: affinity capped by a cgroup quota; at
+ * least 1.  Re-read at most once a second, `now` being the clock. */
+long workq__usable_cpus(long long now);
+void workq__watch_init(struct workq__watch *w);
+/* How a waiter of this end, with `threads` threads in the queue's
+ * calls, watches, and for how long (*budget, ns).  WATCH_SPIN makes it
+ * the end's spinner until workq__watch() returns. */
+enum workq__watch_how workq__watch_budget(struct workq__watch *w,
+                                          size_t threads, long long now,
+                                          long long *budget);
+/* Watches, with no lock held, until ready(q) or the budget from `start`
+ * runs out.  Returns 1 if it saw ready(q). */
+int workq__watch(struct workq__watch *w, enum workq__watch_how how,
+                 const workq_t *q, int (*ready)(const workq_t *),
+                 long long start, long long budget);
+/* A wait of this end lasted `waited` ns until what it waited for was
+ * there, and its sleeper ran `woke` ns after it was signalled (< 0: it
+ * did not sleep, or nobody signalled it): adjusts the budget. */
+void workq__watch_learn(struct workq__watch *w, long long waited,
+                        long long woke);
+/* Notes that the end's sleepers were just signalled. */
+void workq__watch_signalled(struct workq__watch *w);
 
 /*
  * Pools register with their queue so that workq_destroy() can refuse

@@ -1,0 +1,344 @@
+/*
+ * wait.c - the waiting policy: how long a call that must wait watches
+ * the queue before it sleeps.
+ *
+ * The rule.  Watching the queue costs the waiter's CPU for as long as it
+ * watches; sleeping costs a wake-up, whose price the sleepers of each
+ * end measure (from their waker's signal until they run: a few
+ * microseconds on a busy CPU, tens on an idle one).  Each end keeps a
+ * budget, how long its next waiter may watch: after every wait it moves
+ * halfway towards twice the time that wait lasted until the item (or
+ * the slot) was there, as seen by the watcher or, for a sleeper, when
+ * its waker signalled; a wait longer than two wake-ups halves it; it
+ * never exceeds two wake-ups.  That is the classic spin-then-block rule
+ * (Karlin, Li, Manasse and Owicki, SOSP 1991: spinning for as long as a
+ * block costs is within twice the best), with the spin cut short when
+ * the waits are.  A waiter watches by pausing on its CPU, at most one
+ * such spinner per end, when the process has a CPU for each thread in
+ * the queue's calls; with one usable CPU, or more threads than CPUs, it
+ * yields its CPU between looks instead, since the thread it waits for
+ * may be waiting for that CPU.  The CPUs counted are those the process
+ * may use: its affinity mask, capped by a cgroup CPU quota (v1 or v2),
+ * re-read once a second.
+ *
+ * Callers hold the end's mutex around workq__watch_budget() and
+ * workq__watch_learn(), and drop it around workq__watch().
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workq-internal.h"
+
+/* What a sleep's wake-up is taken to cost until a sleeper of the end has
+ * measured it: the order of a futex wake-up on an idle CPU. */
+#define WAKE_GUESS_NS 20000
+
+/* How often the usable CPU count is read again. */
+#define CPUS_REREAD_NS 1000000000LL
+
+long long workq__now_ns(void)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_MONOTONIC
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#else
+	clock_gettime(CLOCK_REALTIME, &ts);
+#endif
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* The CPUs this process may use                                       */
+/* ------------------------------------------------------------------ */
+
+/* Reads one line of at most len - 1 bytes from path; 0 on success. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* CPUs' worth of a quota of `quota` per `period`, rounded up; 0: none. */
+static long quota_cpus(long long quota, long long period)
+{
+	if (quota <= 0 || period <= 0)
+		return 0;
+	return (long)((quota + period - 1) / period);
+}
+
+/* The quota a cgroup v2 group sets ("max 100000" is none), or 0. */
+static long quota_v2(const char *dir)
+{
+	char path[4096], line[128], max[32];
+	long long period;
+
+	if (snprintf(path, sizeof(path), "%s/cpu.max", dir) >=
+	    (int)sizeof(path) || read_line(path, line, sizeof(line)) != 0 ||
+	    sscanf(line, "%31s %lld", max, &period) != 2 ||
+	    strcmp(max, "max") == 0)
+		return 0;
+	return quota_cpus(atoll(max), period);
+}
+
+/* The quota a cgroup v1 group sets (-1 is none), or 0. */
+static long quota_v1(const char *dir)
+{
+	char path[4096], line[64];
+	long long quota, period;
+
+	if (snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir) >=
+	    (int)sizeof(path) || read_line(path, line, sizeof(line)) != 0)
+		return 0;
+	quota = atoll(line);
+	if (snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir) >=
+	    (int)sizeof(path) || read_line(path, line, sizeof(line)) != 0)
+		return 0;
+	period = atoll(line);
+	return quota_cpus(quota, period);
+}
+
+/*
+ * The smallest quota set on the group at `path` under `mount` or on any
+ * group above it; 0 if none.  A group's quota binds all its descendants.
+ * In a container the path may name groups outside the mount: those
+ * simply are not there, and the mount's own group still counts.
+ */
+static long quota_up(const char *mount, const char *path,
+                     long (*quota)(const char *dir))
+{
+	char dir[4096];
+	long best = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s%s", mount, path) >=
+	    (int)sizeof(dir))
+		return 0;
+	for (;;) {
+		size_t len = strlen(dir);
+		char *slash;
+		long n = quota(dir);
+
+		if (n > 0 && (best == 0 || n < best))
+			best = n;
+		if (len <= strlen(mount))
+			return best;
+		slash = strrchr(dir, '/');
+		if (slash == NULL || slash < dir + strlen(mount))
+			return best;
+		*slash = '\0';
+	}
+}
+
+/* Is `name` one of the comma-separated controllers in `list`? */
+static int has_controller(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*list != '\0') {
+		if (strncmp(list, name, n) == 0 &&
+		    (list[n] == ',' || list[n] == '\0'))
+			return 1;
+		list = strchr(list, ',');
+		if (list == NULL)
+			return 0;
+		list++;
+	}
+	return 0;
+}
+
+/* The CPU quota of this process's cgroups, in CPUs rounded up; 0 if
+ * none is set or none can be read (not Linux, no cgroup mounted). */
+static long cgroup_cpus(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	long best = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *ctl = strchr(line, ':');
+		char *path = ctl != NULL ? strchr(ctl + 1, ':') : NULL;
+		long n = 0;
+
+		if (path == NULL)
+			continue;
+		*ctl++ = '\0';
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		if (strcmp(line, "0") == 0 && *ctl == '\0')
+			n = quota_up("/sys/fs/cgroup", path, quota_v2);
+		else if (has_controller(ctl, "cpu"))
+			n = quota_up("/sys/fs/cgroup/cpu,cpuacct", path,
+			             quota_v1) +
+			    quota_up("/sys/fs/cgroup/cpu", path, quota_v1);
+		if (n > 0 && (best == 0 || n < best))
+			best = n;
+	}
+	fclose(f);
+	return best;
+}
+
+static long affinity_cpus(void)
+{
+#ifdef HAVE_SCHED_GETAFFINITY
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+#endif
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static long count_cpus(void)
+{
+	int saved_errno = errno;        /* the API never sets errno */
+	long n = affinity_cpus();
+	long quota = cgroup_cpus();
+
+	if (quota > 0 && (n <= 0 || quota < n))
+		n = quota;
+	errno = saved_errno;
+	return n > 0 ? n : 1;
+}
+
+/* The count and when to read it again; any thread may refresh them, one
+ * at a time (`reading`), and the others use the count as it stands. */
+static long cpus_count;                 /* (a) 0 until first read */
+static long long cpus_next;             /* (a) */
+static int cpus_reading;                /* (a) */
+
+long workq__usable_cpus(long long now)
+{
+	long n = __atomic_load_n(&cpus_count, __ATOMIC_RELAXED);
+
+	if ((n == 0 || now >= __atomic_load_n(&cpus_next, __ATOMIC_RELAXED)) &&
+	    !__atomic_exchange_n(&cpus_reading, 1, __ATOMIC_ACQUIRE)) {
+		n = count_cpus();
+		__atomic_store_n(&cpus_count, n, __ATOMIC_RELAXED);
+		__atomic_store_n(&cpus_next, now + CPUS_REREAD_NS,
+		                 __ATOMIC_RELAXED);
+		__atomic_store_n(&cpus_reading, 0, __ATOMIC_RELEASE);
+	}
+	return n > 0 ? n : 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Watching                                                            */
+/* ------------------------------------------------------------------ */
+
+void workq__watch_init(struct workq__watch *w)
+{
+	w->wake = WAKE_GUESS_NS;
+	w->budget = WAKE_GUESS_NS;
+	w->signalled = 0;
+	w->spinner = 0;
+}
+
+enum workq__watch_how workq__watch_budget(struct workq__watch *w,
+                                          size_t threads, long long now,
+                                          long long *budget)
+{
+	long cpus;
+
+	*budget = w->budget;
+	if (w->budget <= 0)
+		return WATCH_NONE;
+	cpus = workq__usable_cpus(now);
+	if (cpus == 1 || (long)threads > cpus)
+		return WATCH_YIELD;
+	if (__atomic_load_n(&w->spinner, __ATOMIC_RELAXED))
+		return WATCH_NONE;
+	__atomic_store_n(&w->spinner, 1, __ATOMIC_RELAXED);
+	return WATCH_SPIN;
+}
+
+/*
+ * Pauses between looks grow exponentially, up to eight, so that the
+ * watcher does not keep taking the cache line that the other end writes.
+ */
+static int spin(const workq_t *q, int (*ready)(const workq_t *),
+                long long start, long long budget)
+{
+	int step = 1;
+
+	for (;;) {
+		int i;
+
+		for (i = 0; i < step; i++)
+			cpu_relax();
+		if (ready(q))
+			return 1;
+		if (step < 8)
+			step *= 2;
+		else if (workq__now_ns() - start >= budget)
+			return 0;
+	}
+}
+
+static int yield(const workq_t *q, int (*ready)(const workq_t *),
+                 long long start, long long budget)
+{
+	do {
+		sched_yield();
+		if (ready(q))
+			return 1;
+	} while (workq__now_ns() - start < budget);
+	return 0;
+}
+
+int workq__watch(struct workq__watch *w, enum workq__watch_how how,
+                 const workq_t *q, int (*ready)(const workq_t *),
+                 long long start, long long budget)
+{
+	int seen;
+
+	if (how == WATCH_YIELD)
+		return yield(q, ready, start, budget);
+	seen = spin(q, ready, start, budget);
+	__atomic_store_n(&w->spinner, 0, __ATOMIC_RELAXED);
+	return seen;
+}
+
+void workq__watch_learn(struct workq__watch *w, long long waited,
+                        long long woke)
+{
+	long long max;
+
+	if (woke >= 0)
+		w->wake += (woke - w->wake) / 4;
+	max = 2 * w->wake;
+	if (waited > max || waited < 0)
+		w->budget /= 2;
+	else
+		w->budget = (w->budget + 2 * waited) / 2;
+	if (w->budget > max)
+		w->budget = max;
+}
+
+void workq__watch_signalled(struct workq__watch *w)
+{
+	w->signalled = workq__now_ns();
+}
