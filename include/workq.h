@@ -503,8 +503,9 @@ WORKQ_API int workq_stats(const workq_t *q, struct workq_stats *st);
  * Safe from any number of threads at once, concurrently with every
  * other call on q but workq_destroy.
  *
- * Returns 0 (also for n == 0, which changes nothing).
- * Returns WORKQ_CLOSED if the queue is closed (nothing registered).
+ * Returns 0 (also for n == 0 on an open queue, which changes nothing).
+ * Returns WORKQ_CLOSED if the queue is closed, n == 0 included (nothing
+ *   registered).
  * Returns EOVERFLOW if the count would overflow (nothing registered).
  * Returns EINVAL if q is NULL.
  *

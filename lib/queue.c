@@ -1398,11 +1398,14 @@ int workq_add_producers(workq_t *q, unsigned n)
 
 	if (q == NULL)
 		return EINVAL;
-	if (n == 0)
-		return 0;
+	/* n == 0 registers nothing but still reports a closed queue, so
+	 * that every call answers the same question: may producers still
+	 * come? */
 	workq__lock(&q->in.mu);
 	if (q->closed)
 		err = WORKQ_CLOSED;
+	else if (n == 0)
+		err = 0;
 	else if (q->producers > SIZE_MAX - n)
 		err = EOVERFLOW;
 	else
