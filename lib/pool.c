@@ -216,12 +216,24 @@ static void worker_exit(void *arg)
 	leave(arg);
 }
 
+/* target is stored under mu by the thread holding busy, and loaded by
+ * the workers without mu (from inside the queue's consumer mutex). */
+static size_t load_target(const workq_pool_t *pool)
+{
+	return __atomic_load_n(&pool->target, __ATOMIC_ACQUIRE);
+}
+
+static void store_target(workq_pool_t *pool, size_t n)
+{
+	__atomic_store_n(&pool->target, n, __ATOMIC_RELEASE);
+}
+
 /* stop() for workq__get_unless: is this worker one too many? */
 static int surplus(void *arg)
 {
 	const struct worker *w = arg;
 
-	return w->index >= __atomic_load_n(&w->pool->target, __ATOMIC_ACQUIRE);
+	return w->index >= load_target(w->pool);
 }
 
 static void work(struct worker *w)
@@ -348,7 +360,7 @@ static void open_gates(workq_pool_t *pool, size_t from, size_t to,
 	workq__lock(&pool->mu);
 	pool->running += to - from;
 	if (g == GATE_RUN)
-		__atomic_store_n(&pool->target, to, __ATOMIC_RELEASE);
+		store_target(pool, to);
 	for (i = from; i < to; i++)
 		pool->table[i]->gate = g;
 	workq__broadcast(&pool->gate_cv);
@@ -443,7 +455,7 @@ static int spawn(workq_pool_t *pool, size_t from, size_t to)
 /* Adds workers target..n-1, all or none.  Holds busy. */
 static int grow(workq_pool_t *pool, size_t n)
 {
-	size_t from = pool->target;
+	size_t from = load_target(pool);
 	int err;
 
 	err = reserve(pool, n);
@@ -472,10 +484,10 @@ static int gone_from_locked(const workq_pool_t *pool, size_t n)
  */
 static void shrink(workq_pool_t *pool, size_t n)
 {
-	size_t old = pool->target;
+	size_t old = load_target(pool);
 
 	workq__lock(&pool->mu);
-	__atomic_store_n(&pool->target, n, __ATOMIC_RELEASE);
+	store_target(pool, n);
 	workq__unlock(&pool->mu);
 	/* After this no worker from n up can take an item (invariant 1). */
 	workq__wake_consumers(pool->q);
@@ -646,9 +658,11 @@ int workq_pool_resize(workq_pool_t *pool, size_t nthreads)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	err = take_busy(pool);
 	if (err == 0) {
-		if (nthreads > pool->target)
+		size_t now = load_target(pool);
+
+		if (nthreads > now)
 			err = grow(pool, nthreads);
-		else if (nthreads < pool->target)
+		else if (nthreads < now)
 			shrink(pool, nthreads);
 		release_busy(pool);
 	}
