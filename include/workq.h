@@ -366,6 +366,10 @@ WORKQ_API int workq_task_done(workq_t *q);
  *
  * Returns 0 on success.
  * Returns EINVAL if q is NULL.
+ * Returns EDEADLK, and waits for nothing, when called from a worker
+ *   thread of a pool serving q (from its fn, task or hooks): that
+ *   worker's own item is unfinished until fn returns, so the join could
+ *   only wait for itself.  (Since 0.3.)
  *
  * Since: 0.1
  */
@@ -383,6 +387,8 @@ WORKQ_API int workq_join(workq_t *q);
  * Returns ETIMEDOUT if items were still unfinished at the deadline (never
  *   earlier).
  * Returns EINVAL if q is NULL or *timeout is invalid (checked first).
+ * Returns EDEADLK at once, as workq_join(), from a worker thread of a
+ *   pool serving q.  (Since 0.3.)
  *
  * Since: 0.2
  */
@@ -503,8 +509,9 @@ WORKQ_API int workq_stats(const workq_t *q, struct workq_stats *st);
  * Safe from any number of threads at once, concurrently with every
  * other call on q but workq_destroy.
  *
- * Returns 0 (also for n == 0, which changes nothing).
- * Returns WORKQ_CLOSED if the queue is closed (nothing registered).
+ * Returns 0 (also for n == 0 on an open queue, which changes nothing).
+ * Returns WORKQ_CLOSED if the queue is closed, n == 0 included (nothing
+ *   registered).
  * Returns EOVERFLOW if the count would overflow (nothing registered).
  * Returns EINVAL if q is NULL.
  *
@@ -592,6 +599,227 @@ WORKQ_API int workq_pool_join(workq_pool_t *pool);
  */
 WORKQ_API int workq_pool_timed_join(workq_pool_t *pool,
                                     const struct timespec *timeout);
+
+/* ------------------------------------------------------------------ */
+/* Jobs without allocation (0.3)                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct workq_task workq_task_t;
+
+/*
+ * A task's function: `task` is the address that was queued; `arg` is
+ * the pool's arg, as given to workq_pool_start_attr().
+ */
+typedef void workq_task_fn(workq_task_t *task, void *arg);
+
+/*
+ * A job for a task pool (one started by workq_pool_start_attr() with fn
+ * NULL).  The caller embeds it in a job struct of its own, sets fn and
+ * puts &job->task; the worker calls task->fn(task, arg), which finds
+ * its job again from the task's address (for instance with offsetof).
+ * So every job kind carries its own function, one pool runs them all,
+ * and nothing is allocated per job: the caller owns the memory, and may
+ * free or reuse it once fn has been called (from inside fn included).
+ *
+ * The layout is public and fixed: fn is, and will stay, the only
+ * member.  Since: 0.3
+ */
+struct workq_task {
+	workq_task_fn *fn;
+};
+
+/* ------------------------------------------------------------------ */
+/* Pool attributes (0.3)                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Opaque pool attributes, read by workq_pool_start_attr(), which copies
+ * what it needs: the object may be changed or destroyed as soon as the
+ * start returned, and never affects a pool already started.  Set from
+ * one thread at a time.
+ */
+typedef struct workq_pool_attr workq_pool_attr_t;
+
+/*
+ * Makes a pool attribute object holding the defaults: threads named
+ * "workq-0", "workq-1", ..., the system's default stack size, no hooks,
+ * malloc and free.  Never blocks.  Thread-safe.
+ *
+ * Returns 0 with the object in *attrp (written only on success).
+ * Returns EINVAL if attrp is NULL.
+ * Returns ENOMEM if memory cannot be allocated.
+ *
+ * Ownership: the caller owns the object; pair with
+ * workq_pool_attr_destroy().
+ * Since: 0.3
+ */
+WORKQ_API WORKQ_NODISCARD int
+workq_pool_attr_create(workq_pool_attr_t **attrp);
+
+/*
+ * Frees an attribute object.  Pools started with it are unaffected.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL if attr is NULL.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_pool_attr_destroy(workq_pool_attr_t *attr);
+
+/*
+ * Names the workers prefix + index ("io-0", "io-1", ...), where the
+ * system supports thread names.  The prefix is copied.  Linux allows
+ * 15 bytes in a name, so a prefix has at most 11, which leaves room for
+ * indexes up to 9999; a pool that would have a worker whose name does
+ * not fit is refused by workq_pool_start_attr() and workq_pool_resize()
+ * with EINVAL.  NULL restores the default names "workq-N".
+ *
+ * Returns 0 on success.
+ * Returns EINVAL, changing nothing, if attr is NULL or prefix is empty
+ *   or longer than 11 bytes.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_pool_attr_set_name(workq_pool_attr_t *attr,
+                                       const char *prefix);
+
+/*
+ * Sets the stack size of the workers, in bytes.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL, changing nothing, if attr is NULL or bytes is below
+ *   PTHREAD_STACK_MIN.  (A size the system refuses anyway makes the
+ *   start or resize return EINVAL, having started nothing.)
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_pool_attr_set_stack_size(workq_pool_attr_t *attr,
+                                             size_t bytes);
+
+/*
+ * Sets per-worker hooks, called in the worker's own thread with its
+ * index and `arg`: on_start before its first item, on_stop after its
+ * last, whether it leaves because the queue closed or because
+ * workq_pool_resize() made the pool smaller.  Either may be NULL.  A
+ * worker of a start or resize that failed runs neither; a worker whose
+ * fn ends its thread (pthread_exit, cancellation) does not run on_stop.
+ * A hook may call workq functions on the pool's queue, but workq_join
+ * there returns EDEADLK and workq_pool_join EDEADLK.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL if attr is NULL.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int
+workq_pool_attr_set_hooks(workq_pool_attr_t *attr,
+                          void (*on_start)(size_t index, void *arg),
+                          void (*on_stop)(size_t index, void *arg),
+                          void *arg);
+
+/*
+ * Sets the allocator for the memory that workq_pool_start_attr() and
+ * workq_pool_resize() allocate (the pool and its worker records):
+ * alloc(size, ctx) returns size bytes suitably aligned for any object,
+ * or NULL; release(ptr, ctx) frees what alloc returned.  Every block is
+ * released by the time workq_pool_join() returns 0, or by the failed
+ * call that allocated it.  Both NULL restore malloc and free.  They may
+ * be called from any thread that calls the pool functions.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL, changing nothing, if attr is NULL or exactly one of
+ *   alloc and release is NULL.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int
+workq_pool_attr_set_allocator(workq_pool_attr_t *attr,
+                              void *(*alloc)(size_t size, void *ctx),
+                              void (*release)(void *ptr, void *ctx),
+                              void *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Pools with attributes, task pools and resizing (0.3)                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * As workq_pool_start(), with attributes (NULL: the defaults), and with
+ * fn allowed to be NULL: then the pool is a task pool, whose items are
+ * workq_task_t pointers, each run as task->fn(task, arg).  A NULL item,
+ * or a task whose fn is NULL, is finished without running anything.
+ * The workers are numbered 0 .. nthreads-1; the number is their name's
+ * suffix and the hooks' index.  attr is only read: it may be destroyed
+ * once this returns.
+ *
+ * Safe from any thread, concurrently with every call on q but
+ * workq_destroy.  All or nothing, as workq_pool_start().
+ *
+ * Returns 0 with the pool in *poolp (written only on success).
+ * Returns EINVAL if poolp or q is NULL, nthreads is 0, a worker's name
+ *   would not fit (see workq_pool_attr_set_name), or the system refuses
+ *   the stack size.
+ * Returns EAGAIN if a thread cannot be created.
+ * Returns ENOMEM if memory cannot be allocated.
+ *
+ * Ownership: the caller owns the pool; pair with workq_pool_join().  q
+ * must stay alive until then.  The pool keeps no pointer to attr.
+ * Since: 0.3
+ */
+WORKQ_API WORKQ_NODISCARD int
+workq_pool_start_attr(workq_pool_t **poolp, workq_t *q, size_t nthreads,
+                      workq_item_fn *fn, void *arg,
+                      const workq_pool_attr_t *attr);
+
+/*
+ * Changes the number of workers to nthreads.  Growing starts workers
+ * nthreads_old .. nthreads-1, all or nothing, as workq_pool_start()
+ * does.  Shrinking makes workers nthreads .. nthreads_old-1 leave: each
+ * finishes the item it is running, if any, and never takes another; one
+ * waiting in a get is woken and leaves without an item.  Items stay
+ * queued for the workers that remain.  Returns once the leaving workers
+ * have exited and been joined.
+ *
+ * Blocks while a shrink waits for the leaving workers to finish their
+ * items; not a cancellation point.  Safe from any thread, one of the
+ * pool's own workers included (see EDEADLK), concurrently with every
+ * call on q but workq_destroy; a second resize, or a resize while
+ * workq_pool_join or workq_pool_timed_join is past its wait, gets
+ * EBUSY.  On a closed queue new workers exit as soon as it is drained,
+ * as they would in a new pool.  A worker whose fn ended its thread is
+ * not replaced.
+ *
+ * Returns 0 once the pool has nthreads workers (or had, if the queue
+ * is closed and drained).
+ * Returns EINVAL if pool is NULL, nthreads is 0 (a pool has at least
+ *   one worker), or a worker's name would not fit.
+ * Returns EDEADLK, changing nothing, when called from one of the pool's
+ *   workers whose index is nthreads or more: it would have to wait for
+ *   itself to leave.
+ * Returns EBUSY, changing nothing, while another resize of the pool is
+ *   under way, or its join is joining the workers.
+ * Returns EAGAIN or ENOMEM, changing nothing, if growing cannot create
+ *   a thread or allocate memory.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_pool_resize(workq_pool_t *pool, size_t nthreads);
+
+/* ------------------------------------------------------------------ */
+/* Error messages (0.3)                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A short English message for err as a workq function means it:
+ * WORKQ_CLOSED gives "queue closed", EDEADLK says the call would wait
+ * for its own thread, and so on.  Other codes get the system's
+ * description where it has a thread-safe one, else "unknown error".
+ * Never blocks; thread-safe.
+ *
+ * Returns a static string, never NULL (borrowed: never free it).
+ *
+ * Since: 0.3
+ */
+WORKQ_API const char *workq_strerror(int err);
 
 #ifdef __cplusplus
 }

@@ -1189,6 +1189,10 @@ int workq_timed_join(workq_t *q, const struct timespec *timeout)
 
 	if (q == NULL || workq__check_timeout(timeout) != 0)
 		return EINVAL;
+	/* A pool worker's own item is unfinished until fn returns: the
+	 * join could only wait for itself (or time out). */
+	if (workq__in_pool_worker_of(q))
+		return EDEADLK;
 	if (timeout != NULL) {
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
@@ -1225,11 +1229,14 @@ int workq_add_producers(workq_t *q, unsigned n)
 
 	if (q == NULL)
 		return EINVAL;
-	if (n == 0)
-		return 0;
+	/* n == 0 registers nothing but still reports a closed queue, so
+	 * that every call answers the same question: may producers still
+	 * come? */
 	workq__lock(&q->in.mu);
 	if (q->closed)
 		err = WORKQ_CLOSED;
+	else if (n == 0)
+		err = 0;
 	else if (q->producers > SIZE_MAX - n)
 		err = EOVERFLOW;
 	else
@@ -1351,4 +1358,78 @@ int workq_stats(const workq_t *q, struct workq_stats *st)
 	st->blocked_consumers = q->out_waiters;
 	unlock_ends(q);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pools that shrink (lib/pool.c)                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Wakes every sleeping consumer to look at the queue again: a pool
+ * calls it after telling some of its workers to leave, so that those
+ * sleeping in workq__get_unless() see their stop().  The others find
+ * nothing new and sleep again.
+ */
+void workq__wake_consumers(workq_t *q)
+{
+	workq__lock(&q->out.mu);
+	if (q->out_waiters > 0)
+		workq__broadcast(&q->out.cv);
+	workq__unlock(&q->out.mu);
+}
+
+/*
+ * workq_get() with a way out: await_item()'s loop with stop(arg) asked,
+ * under out.mu, before every look at the queue.  So a consumer never
+ * takes an item once stop() has said yes within a section of out.mu
+ * (workq__wake_consumers() is one), and one asleep is woken by it.
+ * Returns what workq_get() returns, or ECANCELED, having taken nothing,
+ * when stop() said yes.  Keep it in step with await_item() and
+ * get_one().
+ */
+int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
+                      void *arg)
+{
+	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.busy,
+		            pass_on_item };
+	struct spin_plan plan = { &q->out_spinner, &q->out_waiters,
+		                  item_fresh, 0, producers_wait };
+	int spun = 0, slept = 0;
+	int err;
+
+	workq__lock(&q->out.mu);
+	enter(&q->out);
+	for (;;) {
+		if (stop(arg)) {
+			/* A wake-up meant for an item may have come here. */
+			pass_on_item(q);
+			err = ECANCELED;
+			break;
+		}
+		err = await_item(q, &slept, WAIT_NEVER, NULL, 0);
+		if (err != EAGAIN)
+			break;
+		if (!spun) {
+			spun = 1;
+			if (spin_locked(q, &q->out, &plan))
+				continue;
+		}
+		if (!slept) {
+			slept = 1;
+			q->out.waits++;
+		}
+		if (consumer_may_proceed(q))
+			continue;
+		(void)wait_on(&w, &q->out.cv, NULL);
+	}
+	if (err == 0) {
+		pop_locked(q, itemp, 1);
+		q->out.ops++;
+		poke_producers_locked(q, 1);
+	} else if (err == WORKQ_CLOSED) {
+		*itemp = WORKQ_DONE;
+	}
+	leave(&q->out);
+	workq__unlock(&q->out.mu);
+	return err;
 }

@@ -170,4 +170,45 @@ void workq__watch_signalled(struct workq__watch *w);
 void workq__pool_attach(workq_t *q);
 void workq__pool_detach(workq_t *q);
 
+/*
+ * Pool attributes (lib/pool_attr.c).  A pool keeps its own copy, so the
+ * caller may destroy an attribute object as soon as the pool started.
+ * Every field is set through a workq_pool_attr_set_* call, which checks
+ * it; alloc and release are never NULL.
+ */
+#define WORKQ__NAME_MAX 15      /* Linux's limit, terminator excluded */
+#define WORKQ__PREFIX_MAX 11    /* leaves 4 digits: indexes to 9999 */
+
+struct workq_pool_attr {
+	char prefix[WORKQ__PREFIX_MAX + 1]; /* "": the default "workq-" */
+	size_t stack_size;                  /* 0: the system's default */
+	void (*on_start)(size_t index, void *arg);     /* NULL: none */
+	void (*on_stop)(size_t index, void *arg);      /* NULL: none */
+	void *hook_arg;
+	void *(*alloc)(size_t size, void *ctx);
+	void (*release)(void *ptr, void *ctx);
+	void *alloc_ctx;
+};
+
+/* Fills *a with the defaults: names "workq-N", the system's stack
+ * size, no hooks, malloc and free. */
+void workq__pool_attr_init(struct workq_pool_attr *a);
+
+/*
+ * For pools that shrink (lib/queue.c).  workq__get_unless() is
+ * workq_get() that asks stop(arg), with the consumers' mutex held,
+ * before every look at the queue, and returns ECANCELED without taking
+ * an item once it says yes; stop must be quick and take no lock of q.
+ * workq__wake_consumers() makes every sleeping consumer look again.
+ */
+int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
+                      void *arg);
+void workq__wake_consumers(workq_t *q);
+
+/*
+ * 1 if the calling thread is a worker of a pool serving q (lib/pool.c),
+ * else 0: workq_join() from there could only wait for itself.
+ */
+int workq__in_pool_worker_of(const workq_t *q);
+
 #endif /* WORKQ_INTERNAL_H */

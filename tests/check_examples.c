@@ -24,6 +24,7 @@
 #define PUSHPULL EXAMPLES_DIR "/pushpull"
 #define CHECKSUM EXAMPLES_DIR "/checksum"
 #define EVENTLOOP EXAMPLES_DIR "/eventloop"
+#define JOBPOOL EXAMPLES_DIR "/jobpool"
 #define MAX_ARGS 64
 
 /* What a finished child left behind. */
@@ -632,6 +633,23 @@ START_TEST(eventloop_bad_options_exit_2)
 }
 END_TEST
 
+/* jobpool: every job ran once (the sums of 1..i for i = 1..200 add up
+ * to 1353400; 17 letters in each of 100 texts), and the pool started 2
+ * workers, grew to 4 and shrank to 1: 4 started, 4 stopped. */
+START_TEST(jobpool_runs_every_job_and_prints_summary)
+{
+	struct result r;
+
+	run(&r, JOBPOOL, NULL);
+	assert_exit(&r, 0);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_str_eq(r.out, "jobpool: 200 sums (total 1353400), "
+	                        "100 texts (1700 letters); "
+	                        "4 workers started, 4 stopped\n");
+	free_result(&r);
+}
+END_TEST
+
 static Suite *examples_suite(void)
 {
 	Suite *s = suite_create("examples");
@@ -665,6 +683,11 @@ static Suite *examples_suite(void)
 	tcase_add_loop_test(tc, eventloop_bad_options_exit_2, 0,
 	                    (int)(sizeof(eventloop_bad) /
 	                          sizeof(eventloop_bad[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("jobpool");
+	tcase_set_timeout(tc, TU_TIMEOUT);
+	tcase_add_test(tc, jobpool_runs_every_job_and_prints_summary);
 	suite_add_tcase(s, tc);
 	return s;
 }

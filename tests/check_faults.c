@@ -36,6 +36,7 @@ static int armed;
 static long fail_malloc_at;
 static long fail_create_at;
 static void *tracked[MAX_TRACKED];
+static long armed_mallocs;      /* malloc calls while armed */
 
 static void remember_locked(void *p)
 {
@@ -66,6 +67,7 @@ void *__wrap_malloc(size_t size)
 	pthread_mutex_lock(&plan_mu);
 	fail = fail_malloc_at > 0 && --fail_malloc_at == 0;
 	track = armed;
+	armed_mallocs += armed;
 	pthread_mutex_unlock(&plan_mu);
 	if (!fail)
 		p = __real_malloc(size);
@@ -105,6 +107,7 @@ static void arm(long malloc_at, long create_at)
 {
 	pthread_mutex_lock(&plan_mu);
 	armed = 1;
+	armed_mallocs = 0;
 	fail_malloc_at = malloc_at;
 	fail_create_at = create_at;
 	pthread_mutex_unlock(&plan_mu);
@@ -302,6 +305,110 @@ START_TEST(pool_works_after_a_failed_start)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Resize and task pools (0.3)                                         */
+/* ------------------------------------------------------------------ */
+
+static long mallocs_while_armed(void)
+{
+	long n;
+
+	pthread_mutex_lock(&plan_mu);
+	n = armed_mallocs;
+	pthread_mutex_unlock(&plan_mu);
+	return n;
+}
+
+/*
+ * Growing a pool of two to five, the k-th thread creation or the k-th
+ * allocation fails, for every k: EAGAIN or ENOMEM, the pool keeps its
+ * two workers, and a later resize and the join work and leak nothing.
+ */
+START_TEST(pool_resize_growth_is_all_or_nothing)
+{
+	long k;
+	int which;
+
+	for (which = 0; which < 2; which++) {
+		for (k = 1; k <= 3; k++) {
+			workq_t *q = tu_queue(4);
+			workq_pool_t *pool;
+			int threads = tu_thread_baseline();
+			long before = live();
+			int rc;
+
+			ck_assert_int_eq(workq_pool_start(&pool, q, 2, add,
+			                                  NULL), 0);
+			ck_assert_int_eq(tu_settle_threads(threads + 2),
+			                 threads + 2);
+			if (which == 0)
+				arm(0, k);
+			else
+				arm(k, 0);
+			rc = workq_pool_resize(pool, 5);
+			disarm();
+			ck_assert_int_eq(rc, which == 0 ? EAGAIN : ENOMEM);
+			ck_assert_int_eq(tu_settle_threads(threads + 2),
+			                 threads + 2);
+			ck_assert_int_eq(workq_put(q, tu_item(0)), 0);
+			ck_assert_int_eq(workq_join(q), 0);
+			ck_assert_int_eq(workq_pool_resize(pool, 5), 0);
+			ck_assert_int_eq(tu_count_threads(), threads + 5);
+			ck_assert_int_eq(workq_close(q), 0);
+			ck_assert_int_eq(workq_pool_join(pool), 0);
+			ck_assert_int_eq(tu_settle_threads(threads), threads);
+			ck_assert_int_eq(live(), before);
+			ck_assert_int_eq(workq_destroy(q), 0);
+		}
+	}
+}
+END_TEST
+
+struct count_job {
+	workq_task_t task;
+	int runs;
+};
+
+static void count_run(workq_task_t *task, void *arg)
+{
+	(void)arg;
+	((struct count_job *)task)->runs++;
+}
+
+/* A task pool runs jobs without allocating anything for them. */
+START_TEST(task_jobs_never_allocate)
+{
+	enum { N = 1000 };
+	static struct count_job jobs[N];
+	workq_t *q = tu_queue(16);
+	workq_pool_t *pool;
+	long mallocs;
+	int rc[N + 1];
+	int i;
+
+	for (i = 0; i < N; i++) {
+		jobs[i].task.fn = count_run;
+		jobs[i].runs = 0;
+	}
+	ck_assert_int_eq(workq_pool_start_attr(&pool, q, 3, NULL, NULL, NULL),
+	                 0);
+	arm(0, 0);
+	for (i = 0; i < N; i++)
+		rc[i] = workq_put(q, &jobs[i].task);
+	rc[N] = workq_join(q);
+	mallocs = mallocs_while_armed();
+	disarm();
+	ck_assert_int_eq(mallocs, 0);
+	for (i = 0; i <= N; i++)
+		ck_assert_int_eq(rc[i], 0);
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(jobs[i].runs, 1);
+	ck_assert_int_eq(workq_close(q), 0);
+	ck_assert_int_eq(workq_pool_join(pool), 0);
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("faults");
@@ -314,6 +421,8 @@ int main(void)
 	tcase_add_test(tc, pool_start_reports_enomem);
 	tcase_add_test(tc, pool_start_unwinds_when_a_thread_cannot_start);
 	tcase_add_test(tc, pool_works_after_a_failed_start);
+	tcase_add_test(tc, pool_resize_growth_is_all_or_nothing);
+	tcase_add_test(tc, task_jobs_never_allocate);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

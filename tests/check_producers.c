@@ -65,6 +65,9 @@ START_TEST(add_producers_on_closed_queue_refused)
 	ck_assert_int_eq(workq_close(q), 0);
 	ck_assert_int_eq(workq_add_producers(q, 1), WORKQ_CLOSED);
 	ck_assert_int_eq(workq_add_producers(q, 5), WORKQ_CLOSED);
+	/* n == 0 answers the same question: the queue is closed. */
+	ck_assert_int_eq(workq_add_producers(q, 0), WORKQ_CLOSED);
+	ck_assert_int_eq(workq_add_producers(NULL, 0), EINVAL);
 	/* Nothing was registered. */
 	ck_assert_int_eq(workq_producer_done(q), ERANGE);
 	ck_assert_int_eq(workq_destroy(q), 0);
