@@ -105,6 +105,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -978,6 +979,7 @@ static enum outcome kill_run(pid_t pid, int fd, double t0, struct run *r,
 	int st;
 
 	kill(pid, SIGKILL);
+	condition_run(0);       /* dying already: none to kill at exit */
 	wait4(pid, &st, 0, &ru);
 	close(fd);
 	memset(r, 0, sizeof(*r));
@@ -1001,7 +1003,7 @@ static enum outcome forked(void (*fn)(const void *, struct run *),
 	double t0 = now_s(), moved = t0;
 	unsigned long long seen = 0;
 	int fds[2], st = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	memset(r, 0, sizeof(*r));
 	atomic_store(&shm->received, 0);
@@ -1013,12 +1015,17 @@ static enum outcome forked(void (*fn)(const void *, struct run *),
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* A run outlives no benchmark, even one killed outright. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
 		close(fds[0]);
 		fn(arg, r);
 		if (write(fds[1], r, sizeof(*r)) != (ssize_t)sizeof(*r))
 			_exit(3);
 		_exit(0);
 	}
+	condition_run(pid);
 	close(fds[1]);
 	for (;;) {
 		struct pollfd pfd = {fds[0], POLLIN, 0};
@@ -1043,6 +1050,9 @@ static enum outcome forked(void (*fn)(const void *, struct run *),
 		if (n < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 	}
+	/* The run has finished or failed: none to kill at exit.  (Cleared
+	 * before the wait, so that no reaped, maybe reused pid is named.) */
+	condition_run(0);
 	if (read_full(fds[0], r, sizeof(*r)) != (ssize_t)sizeof(*r)) {
 		memset(r, 0, sizeof(*r));
 		waitpid(pid, &st, 0);
@@ -1745,10 +1755,10 @@ static void usage(FILE *f, int status)
 	        "             [--peers LIST] [--cell-s S] [--stall-s S]\n"
 	        "             [--trips N] [--close-reps N] [--condition LIST]\n"
 	        "             [--hogs N]\n"
-	        "  --quick        a smoke run of about 20 s (100000 items, "
-	        "3 runs,\n"
-	        "                 0.25 s per cell, 5000 trips, 5 close "
-	        "reps)\n"
+	        "  --quick        a smoke run (100000 items, 3 runs, 0.25 s "
+	        "per cell,\n"
+	        "                 5000 trips, 5 close reps): about a minute "
+	        "per condition\n"
 	        "  --items N      items per throughput run (1000000)\n"
 	        "  --reps R       runs per cell (5)\n"
 	        "  --only LIST    rows whose names start with one of these\n"

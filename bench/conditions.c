@@ -9,10 +9,12 @@
  * terminating signals; the benchmark's runs, forked from the owner,
  * inherit the handlers but find that they are not the owner and do
  * nothing.  The hogs also die with the owner if it is killed outright
- * (PR_SET_PDEATHSIG).
+ * (PR_SET_PDEATHSIG); a group left behind then (empty, once the runs
+ * died too) is removed by the next benchmark that enters quota1.
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,6 +48,7 @@ static const char *const names[NCOND] = {"quiet", "cpu1", "busy", "quota1"};
  * sig_atomic_t, and each is set only after what it covers is written.
  */
 static pid_t owner;             /* the process that enters conditions */
+static volatile pid_t run_pid;  /* the forked run in progress, or 0 */
 static char pid_text[24];       /* owner's pid and a newline */
 
 /* cpu1: the mask to go back to. */
@@ -217,12 +220,25 @@ static int drop_group(void)
 	return err;
 }
 
-/* Kills and reaps the hogs, leaves and removes the cgroup; in the owner
- * only.  Async-signal-safe. */
+void condition_run(pid_t pid)
+{
+	run_pid = pid;
+}
+
+/* Kills and reaps the run in progress and the hogs, leaves and removes
+ * the cgroup; in the owner only.  Async-signal-safe. */
 static void undo_lasting(void)
 {
+	pid_t run = run_pid;
+
 	if (owner == 0 || getpid() != owner)
 		return;
+	if (run > 0) {
+		kill(run, SIGKILL);
+		while (waitpid(run, NULL, 0) < 0 && errno == EINTR)
+			;
+		run_pid = 0;
+	}
 	stop_hogs();
 	drop_group();
 }
@@ -426,10 +442,68 @@ static int own_cgroup(const char *controller, char *path, size_t len)
 	return found;
 }
 
+#define GROUP_PREFIX "workq-bench-quota1."
+
+/*
+ * Removes the groups under dir that an earlier benchmark made and could
+ * not remove, having been killed outright (SIGKILL): those named for a
+ * process that no longer exists.  rmdir removes only empty ones.
+ */
+static void drop_stale_groups(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *num = e->d_name + strlen(GROUP_PREFIX);
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, GROUP_PREFIX,
+		            strlen(GROUP_PREFIX)) != 0)
+			continue;
+		pid = strtol(num, &end, 10);
+		if (end == num || *end != '\0' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		                     e->d_name) < sizeof(path))
+			rmdir(path);
+	}
+	closedir(d);
+}
+
 /* path = a + b; -1 when it does not fit. */
 static int join(char *path, size_t len, const char *a, const char *b)
 {
 	return (size_t)snprintf(path, len, "%s%s", a, b) < len ? 0 : -1;
+}
+
+/*
+ * Finds the cgroup the owner is in (under mnt, in v2 if controller is
+ * NULL, else in the v1 hierarchy of controller) into home, and its
+ * cgroup.procs into home_procs, which the owner must be able to write
+ * to come back.  0, or -1 with the reason in what.
+ */
+static int find_home(const char *mnt, const char *controller, char *home,
+                     size_t hlen, char *what, size_t len)
+{
+	char own[PATH_MAX];
+
+	if (own_cgroup(controller, own, sizeof(own)) != 0)
+		return fail(what, len, "no %s%s line in /proc/self/cgroup",
+		            controller ? "cgroup v1 " : "cgroup v2",
+		            controller ? controller : "");
+	if (join(home, hlen, mnt, own) != 0 ||
+	    join(home_procs, sizeof(home_procs), home, "/cgroup.procs") != 0)
+		return fail(what, len, "path too long under %s", mnt);
+	if (access(home_procs, W_OK) != 0)
+		return fail(what, len, "cannot write %s, to come back to: %s",
+		            home_procs, strerror(errno));
+	return 0;
 }
 
 /*
@@ -476,15 +550,11 @@ static int quota_v2(const char *mnt, char *what, size_t len)
 	static const char *const set[] = {
 		"/cpu.max", QUOTA_US " " PERIOD_US "\n"
 	};
-	char own[PATH_MAX], home[PATH_MAX], line[512];
+	char home[PATH_MAX], line[512];
 	int err;
 
-	if (own_cgroup(NULL, own, sizeof(own)) != 0 ||
-	    join(home, sizeof(home), mnt, own) != 0 ||
-	    join(home_procs, sizeof(home_procs), home, "/cgroup.procs") != 0 ||
-	    access(home_procs, W_OK) != 0)
-		return fail(what, len, "cannot find this process's own "
-		            "cgroup under %s, to come back to", mnt);
+	if (find_home(mnt, NULL, home, sizeof(home), what, len) != 0)
+		return -1;
 	if (join(subtree, sizeof(subtree), mnt,
 	         "/cgroup.subtree_control") != 0 ||
 	    read_line(subtree, line, sizeof(line)) != 0)
@@ -497,7 +567,8 @@ static int quota_v2(const char *mnt, char *what, size_t len)
 			            strerror(err));
 		enabled_cpu = 1;
 	}
-	if (snprintf(group, sizeof(group), "%s/workq-bench-quota1.%ld", mnt,
+	drop_stale_groups(mnt);
+	if (snprintf(group, sizeof(group), "%s/" GROUP_PREFIX "%ld", mnt,
 	             (long)owner) >= (int)sizeof(group)) {
 		drop_group();
 		return fail(what, len, "path too long under %s", mnt);
@@ -520,15 +591,12 @@ static int quota_v1(const char *mnt, char *what, size_t len)
 		"/cpu.cfs_period_us", PERIOD_US "\n",
 		"/cpu.cfs_quota_us", QUOTA_US "\n"
 	};
-	char own[PATH_MAX], home[PATH_MAX];
+	char home[PATH_MAX];
 
-	if (own_cgroup("cpu", own, sizeof(own)) != 0 ||
-	    join(home, sizeof(home), mnt, own) != 0 ||
-	    join(home_procs, sizeof(home_procs), home, "/cgroup.procs") != 0 ||
-	    access(home_procs, W_OK) != 0)
-		return fail(what, len, "cannot find this process's own "
-		            "cgroup under %s, to come back to", mnt);
-	if (snprintf(group, sizeof(group), "%s/workq-bench-quota1.%ld", home,
+	if (find_home(mnt, "cpu", home, sizeof(home), what, len) != 0)
+		return -1;
+	drop_stale_groups(home);
+	if (snprintf(group, sizeof(group), "%s/" GROUP_PREFIX "%ld", home,
 	             (long)owner) >= (int)sizeof(group))
 		return fail(what, len, "path too long under %s", home);
 	if (make_group(set, 4, what, len) != 0)

@@ -14,6 +14,7 @@
 #define BENCH_CONDITIONS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 enum condition { COND_QUIET, COND_CPU1, COND_BUSY, COND_QUOTA1, NCOND };
 
@@ -35,6 +36,13 @@ unsigned condition_cpus(void);
  * any condition is entered.
  */
 void condition_init(void);
+
+/*
+ * Names the forked run in progress (0: none).  The clean-up at exit or
+ * on a signal kills and reaps it first: it would keep the quota1 group
+ * from being removed, and has no one to report to.
+ */
+void condition_run(pid_t pid);
 
 /*
  * Puts the process under condition c; busy starts hogs processes.
