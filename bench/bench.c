@@ -1495,6 +1495,14 @@ static double speedup(const struct row *row, const struct cell *w,
 	return is_tput(row->kind) ? w->med / c->med : c->med / w->med;
 }
 
+/* A ratio with two decimals, or two significant digits below 0.1,
+ * where two decimals would round a hundredfold loss to 0.00. */
+static const char *times(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, v < 0.1 ? "%.2g" : "%.2f", v);
+	return buf;
+}
+
 /*
  * The last column, into buf: workq's speed over the best other peer's,
  * and over the best bounded one where that differs (GLib's queue is
@@ -1505,6 +1513,7 @@ static void ratio_text(const struct row *row, const struct cell *cells,
                        char *buf, size_t len)
 {
 	const struct cell *w = NULL;
+	char x[32], y[32];
 	int best, bounded, k;
 	size_t i;
 
@@ -1519,19 +1528,20 @@ static void ratio_text(const struct row *row, const struct cell *cells,
 
 		plain.med = w->ref;
 		if (plain.med > 0)
-			snprintf(buf, len, "%.2f× of plain, in turns",
-			         speedup(row, w, &plain));
+			snprintf(buf, len, "%s× of plain, in turns",
+			         times(x, sizeof(x), speedup(row, w, &plain)));
 		return;
 	}
 	best = best_other(row, cells, 0);
 	bounded = best_other(row, cells, 1);
 	if (best < 0)
 		return;
-	k = snprintf(buf, len, "%.2f× vs %s", speedup(row, w, &cells[best]),
+	k = snprintf(buf, len, "%s× vs %s",
+	             times(x, sizeof(x), speedup(row, w, &cells[best])),
 	             peers[best]->name);
 	if (bounded >= 0 && bounded != best && k > 0 && (size_t)k < len)
-		snprintf(buf + k, len - (size_t)k, "; %.2f× vs %s",
-		         speedup(row, w, &cells[bounded]),
+		snprintf(buf + k, len - (size_t)k, "; %s× vs %s",
+		         times(y, sizeof(y), speedup(row, w, &cells[bounded])),
 		         peers[bounded]->name);
 }
 
