@@ -1817,6 +1817,16 @@ static uint64_t number(const char *s, const char *what)
 	return v;
 }
 
+/* --hogs: 1 to 1024 (0 is the default's mark: one per CPU). */
+static unsigned hog_count(const char *v)
+{
+	uint64_t n = number(v, "--hogs");
+
+	if (n < 1 || n > 1024)
+		die("--hogs: 1 to 1024, not %s", v);
+	return (unsigned)n;
+}
+
 static void conditions(const char *list)
 {
 	char why[128];
@@ -1869,9 +1879,8 @@ static void parse(int argc, char **argv)
 		else if (strcmp(a, "--condition") == 0 ||
 		         strcmp(a, "--conditions") == 0)
 			conditions(v);
-		else if (strcmp(a, "--hogs") == 0 &&
-		         (opt.hogs = (unsigned)number(v, a)) - 1 >= 1024)
-			die("--hogs: 1 to 1024");
+		else if (strcmp(a, "--hogs") == 0)
+			opt.hogs = hog_count(v);
 		else
 			usage(stderr, 2);
 	}

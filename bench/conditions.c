@@ -363,7 +363,7 @@ static int enter_busy(unsigned n, char *what, size_t len)
 		nhogs = nhogs + 1;
 	}
 	snprintf(what, len, "%u busy-loop processes at normal priority "
-	         "(one per CPU the process may use, unless --hogs says), "
+	         "(by default one per CPU the process may use), "
 	         "for the whole condition", n);
 	return 0;
 }
