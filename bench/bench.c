@@ -28,6 +28,36 @@
  *                64); us from the shutdown call (workq_close, the peer's
  *                close, or 16 sentinels) until all 16 are joined; median
  *                [min-max] of --close-reps fresh queues.
+ *   bursty       one producer puts 20,000 items in bursts of 8, sleeping
+ *                200 us (nanosleep) between bursts; two consumers;
+ *                capacity 64.  The queue is idle most of the time, as a
+ *                real program's job queue is, so this is what waiting
+ *                costs.  Value: the process's CPU-seconds (user+sys,
+ *                getrusage) per million items, LOWER is better, and
+ *                beside it the runs' median wall time.  --items does not
+ *                change it; each run is verified as the tput rows are.
+ *
+ * Conditions (--condition LIST, default quiet; all = every one)
+ *   Every selected row runs again under each condition, and each gets
+ *   its own table, headed by it and with it in every line; with more
+ *   than one, a last table shows workq and its ratio per condition.
+ *   quiet        the machine as it is.
+ *   cpu1         the process pinned (sched_setaffinity) to the first
+ *                CPU of its affinity mask; the mask is restored after.
+ *   busy         a busy-loop process per CPU of the affinity mask
+ *                (--hogs N to change), at normal priority, for the
+ *                whole condition; killed and reaped after it, and at
+ *                exit or on a signal (and by PR_SET_PDEATHSIG if the
+ *                benchmark is killed outright).
+ *   quota1       a CFS quota of one CPU's worth, like docker --cpus=1:
+ *                a child cgroup with cpu.max "100000 100000" (v2) or
+ *                cpu.cfs_quota_us = cpu.cfs_period_us = 100000 (v1);
+ *                the process moves in, so its runs start inside, and
+ *                moves back and removes the group after.  Where that is
+ *                not allowed (not root, no cpu controller) it prints
+ *                "quota1: skipped (reason)" and goes on.
+ *   bench/conditions.c does the work.  The one-CPU rows are read
+ *   against bench/floor's second line (a condvar hand-off on one CPU).
  *
  * Method
  *   Threads are created first and wait at a start gate; the clock, the
@@ -75,6 +105,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -84,6 +115,7 @@
 
 #include <workq.h>
 
+#include "conditions.h"
 #include "peers.h"
 
 #if WORKQ_VERSION_HEX >= 0x000200
@@ -152,7 +184,10 @@ static struct {
 	const char *only;       /* comma separated row-name prefixes */
 	const char *peers;      /* comma separated peer names */
 	int counted;            /* the allocation counter works */
-} opt = {1000000, 5, 1.5, 10.0, 3.0, 50000, 20, NULL, NULL, 0};
+	unsigned conds;         /* 1 << enum condition, for each chosen */
+	unsigned hogs;          /* busy: hog processes; 0: one per CPU */
+} opt = {1000000, 5, 1.5, 10.0, 3.0, 50000, 20, NULL, NULL, 0,
+         1u << COND_QUIET, 0};
 
 /* A run's hard limit: this many times the pilot's estimate, and at
  * least LIMIT_MIN_S.  Runs on a 2-CPU VM vary tenfold from one to the
@@ -162,6 +197,11 @@ static struct {
 #define LIMIT_MIN_S 10.0
 #define BATCH 64
 #define CLOSE_THREADS 16
+/* bursty: bursts of BURSTY_BURST items BURSTY_GAP_NS apart. */
+#define BURSTY_ITEMS 20000
+#define BURSTY_BURST 8
+#define BURSTY_GAP_NS 200000L
+#define BURSTY_CAP 64
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -225,7 +265,7 @@ static void stamp(struct stamp *s)
 /* Scenarios                                                           */
 /* ------------------------------------------------------------------ */
 
-enum kind { TPUT, BATCHED, FD, FDPOLL, PINGPONG, PINGPONG_FD, CLOSE };
+enum kind { TPUT, BATCHED, FD, FDPOLL, PINGPONG, PINGPONG_FD, CLOSE, BURSTY };
 
 struct row {
 	char name[24];
@@ -250,6 +290,8 @@ static const char *unit_of(enum kind k)
 {
 	if (is_tput(k))
 		return "Mitems/s";
+	if (k == BURSTY)
+		return "CPU-s/Mitem";
 	return k == CLOSE ? "us" : "ns/rt";
 }
 
@@ -397,6 +439,15 @@ struct cons {
 	int err;                /* 0: ended with PEER_DONE */
 };
 
+/* Sleeps ns nanoseconds, however often a signal interrupts. */
+static void nap(long ns)
+{
+	struct timespec ts = {0, ns};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 static void *producer(void *arg)
 {
 	struct prod *pr = arg;
@@ -406,6 +457,14 @@ static void *producer(void *arg)
 	uint64_t s = 0;
 
 	gate_pass(&pr->t->gate);
+	if (pr->t->kind == BURSTY) {
+		for (; s < pr->n && pr->err == 0; s++) {
+			pr->err = p->put(q, tag(pr->id, s));
+			if ((s + 1) % BURSTY_BURST == 0 && s + 1 < pr->n)
+				nap(BURSTY_GAP_NS);
+		}
+		return NULL;
+	}
 	if (pr->t->kind == BATCHED) {
 		while (s < pr->n && pr->err == 0) {
 			size_t k = 0;
@@ -920,6 +979,7 @@ static enum outcome kill_run(pid_t pid, int fd, double t0, struct run *r,
 	int st;
 
 	kill(pid, SIGKILL);
+	condition_run(0);       /* dying already: none to kill at exit */
 	wait4(pid, &st, 0, &ru);
 	close(fd);
 	memset(r, 0, sizeof(*r));
@@ -943,7 +1003,7 @@ static enum outcome forked(void (*fn)(const void *, struct run *),
 	double t0 = now_s(), moved = t0;
 	unsigned long long seen = 0;
 	int fds[2], st = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	memset(r, 0, sizeof(*r));
 	atomic_store(&shm->received, 0);
@@ -955,12 +1015,17 @@ static enum outcome forked(void (*fn)(const void *, struct run *),
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* A run outlives no benchmark, even one killed outright. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
 		close(fds[0]);
 		fn(arg, r);
 		if (write(fds[1], r, sizeof(*r)) != (ssize_t)sizeof(*r))
 			_exit(3);
 		_exit(0);
 	}
+	condition_run(pid);
 	close(fds[1]);
 	for (;;) {
 		struct pollfd pfd = {fds[0], POLLIN, 0};
@@ -985,6 +1050,9 @@ static enum outcome forked(void (*fn)(const void *, struct run *),
 		if (n < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 	}
+	/* The run has finished or failed: none to kill at exit.  (Cleared
+	 * before the wait, so that no reaped, maybe reused pid is named.) */
+	condition_run(0);
 	if (read_full(fds[0], r, sizeof(*r)) != (ssize_t)sizeof(*r)) {
 		memset(r, 0, sizeof(*r));
 		waitpid(pid, &st, 0);
@@ -1019,6 +1087,7 @@ struct cell {
 	double p99;             /* ping-pong: 99th percentile; else 0 */
 	double ref;             /* fd rows: workq's plain median, from runs
 	                         * taken in turns with these; else 0 */
+	double wall_ms;         /* bursty: median wall time of a run */
 	char note[320];
 };
 
@@ -1263,6 +1332,71 @@ static void cell_close(const struct row *row, const struct peer *p,
 	c->allocs = allocs_per(p, r.allocs, opt.close_reps);
 }
 
+/*
+ * bursty: R runs of BURSTY_ITEMS items each, with no pilot: the pauses,
+ * not the queue, set how long a run takes.  Value: CPU-seconds per
+ * million items.  A run killed as stalled counts with the CPU time it
+ * had spent per item received by then, as a stalled throughput run
+ * counts at the rate it reached.
+ */
+static void cell_bursty(const struct row *row, const struct peer *p,
+                        struct cell *c)
+{
+	struct tput_arg a = {row, p, BURSTY_ITEMS};
+	const double n = BURSTY_ITEMS;
+	double v[64], wall[64], cpu[64], per[64];
+	double limit = LIMIT_MIN_S + LIMIT_FACTOR * n / BURSTY_BURST *
+	               (double)BURSTY_GAP_NS * 1e-9;
+	int i, nfail = 0, nok = 0;
+	struct run r;
+
+	c->allocs = -1;
+	for (i = 0; i < opt.reps; i++) {
+		enum outcome o = forked(tput_child, &a, limit, 1, &r);
+
+		if (o == STALLED) {
+			double got = (double)atomic_load(&shm->received);
+
+			if (++c->nstalled == 1)
+				note(c, "killed a run: %s", r.why);
+			v[c->nruns] = r.cpu_s / (got > 0 ? got : 1) * 1e6;
+			wall[c->nruns] = r.secs * 1e3;
+			cpu[c->nruns++] = 100 * r.cpu_s / r.secs;
+			if (c->nstalled == 2) {
+				note(c, "stopped after 2 stalled runs");
+				break;
+			}
+			continue;
+		}
+		if (o != DONE || !r.ok) {
+			if (nfail++ == 0)
+				note(c, "%s", r.why);
+			continue;
+		}
+		v[c->nruns] = r.cpu_s / n * 1e6;
+		wall[c->nruns] = r.secs * 1e3;
+		cpu[c->nruns++] = 100 * r.cpu_s / r.secs;
+		per[nok++] = r.cpu_s > 0 ? n / r.cpu_s / 1e6 : 0;
+		if (allocs_per(p, r.allocs, n) > c->allocs)
+			c->allocs = allocs_per(p, r.allocs, n);
+	}
+	c->state = nfail ? FAIL : c->nstalled ? STALL : OK;
+	if (nfail > 0)
+		note(c, "%d runs failed verification", nfail);
+	if (c->nruns == 0)
+		return;
+	c->med = median(v, c->nruns);
+	c->lo = v[0];
+	c->hi = v[c->nruns - 1];
+	c->wall_ms = median(wall, c->nruns);
+	c->cpu = median(cpu, c->nruns);
+	c->per_cpu = nok > 0 ? median(per, nok) : -1;
+	note(c, "%d runs of %d items in bursts of %d, %ld us apart; wall "
+	     "time median %.0f ms [%.0f-%.0f]", c->nruns, BURSTY_ITEMS,
+	     BURSTY_BURST, BURSTY_GAP_NS / 1000, c->wall_ms, wall[0],
+	     wall[c->nruns - 1]);
+}
+
 /* ------------------------------------------------------------------ */
 /* The report                                                          */
 /* ------------------------------------------------------------------ */
@@ -1305,8 +1439,8 @@ static void print_cell(const struct cell *c)
 		printf(" - | | | |");
 		return;
 	}
-	if (c->state == FAIL && c->nruns == 0) {
-		printf(" FAIL | | | |");
+	if (c->state != OK && c->nruns == 0) {
+		printf(" %s | | | |", c->state == FAIL ? "FAIL" : "STALLED");
 		return;
 	}
 	printf(" %s%s [%s–%s]%s", c->state == FAIL ? "FAIL " : "",
@@ -1314,6 +1448,8 @@ static void print_cell(const struct cell *c)
 	       num(h, sizeof(h), c->hi), c->scaled ? "†" : "");
 	if (c->p99 > 0)
 		printf(" p99 %s", num(x, sizeof(x), c->p99));
+	if (c->wall_ms > 0)
+		printf(" wall %s ms", num(x, sizeof(x), c->wall_ms));
 	if (c->state == STALL)
 		printf(" STALLED %d/%d", c->nstalled, c->nruns);
 	printf(" | %s", c->cpu >= 0 ? num(x, sizeof(x), c->cpu) : "–");
@@ -1359,58 +1495,72 @@ static double speedup(const struct row *row, const struct cell *w,
 	return is_tput(row->kind) ? w->med / c->med : c->med / w->med;
 }
 
+/* A ratio with two decimals, or two significant digits below 0.1,
+ * where two decimals would round a hundredfold loss to 0.00. */
+static const char *times(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, v < 0.1 ? "%.2g" : "%.2f", v);
+	return buf;
+}
+
 /*
- * The last column: workq's speed over the best other peer's, and over
- * the best bounded one where that differs (GLib's queue is unbounded,
- * so it never waits for room); for the fd rows, over workq's plain runs
- * taken in turns with them.
+ * The last column, into buf: workq's speed over the best other peer's,
+ * and over the best bounded one where that differs (GLib's queue is
+ * unbounded, so it never waits for room); for the fd rows, over workq's
+ * plain runs taken in turns with them.  "–" where there is none.
  */
-static void print_ratio(const struct row *row, const struct cell *cells)
+static void ratio_text(const struct row *row, const struct cell *cells,
+                       char *buf, size_t len)
 {
 	const struct cell *w = NULL;
-	int best, bounded;
+	char x[32], y[32];
+	int best, bounded, k;
 	size_t i;
 
+	snprintf(buf, len, "–");
 	for (i = 0; i < npeers; i++)
 		if (peers[i] == &peer_workq)
 			w = &cells[i];
-	if (w == NULL || !usable(w) || w->med <= 0) {
-		printf(" – |\n");
+	if (w == NULL || !usable(w) || w->med <= 0)
 		return;
-	}
 	if (is_fd(row->kind)) {
 		struct cell plain = *w;
 
 		plain.med = w->ref;
 		if (plain.med > 0)
-			printf(" %.2f× of plain, in turns |\n",
-			       speedup(row, w, &plain));
-		else
-			printf(" – |\n");
+			snprintf(buf, len, "%s× of plain, in turns",
+			         times(x, sizeof(x), speedup(row, w, &plain)));
 		return;
 	}
 	best = best_other(row, cells, 0);
 	bounded = best_other(row, cells, 1);
-	if (best < 0) {
-		printf(" – |\n");
+	if (best < 0)
 		return;
-	}
-	printf(" %.2f× vs %s", speedup(row, w, &cells[best]),
-	       peers[best]->name);
-	if (bounded >= 0 && bounded != best)
-		printf("; %.2f× vs %s", speedup(row, w, &cells[bounded]),
-		       peers[bounded]->name);
-	printf(" |\n");
+	k = snprintf(buf, len, "%s× vs %s",
+	             times(x, sizeof(x), speedup(row, w, &cells[best])),
+	             peers[best]->name);
+	if (bounded >= 0 && bounded != best && k > 0 && (size_t)k < len)
+		snprintf(buf + k, len - (size_t)k, "; %s× vs %s",
+		         times(y, sizeof(y), speedup(row, w, &cells[bounded])),
+		         peers[bounded]->name);
+}
+
+static void print_ratio(const struct row *row, const struct cell *cells)
+{
+	char buf[128];
+
+	ratio_text(row, cells, buf, sizeof(buf));
+	printf(" %s |\n", buf);
 }
 
 static void print_head(void)
 {
 	size_t i;
 
-	printf("\n| scenario | cap | unit |");
+	printf("\n| condition | scenario | cap | unit |");
 	for (i = 0; i < npeers; i++)
 		printf(" %s | CPU %% | M/CPU-s | allocs/op |", peers[i]->name);
-	printf(" workq ÷ best other |\n|---|---:|---|");
+	printf(" workq ÷ best other |\n|---|---|---:|---|");
 	for (i = 0; i < npeers; i++)
 		printf("---:|---:|---:|---:|");
 	printf("---|\n");
@@ -1436,6 +1586,24 @@ static void cpu_model(char *buf, size_t len)
 		break;
 	}
 	fclose(f);
+}
+
+/* The conditions chosen, in the order they run. */
+static void print_conditions(void)
+{
+	const char *sep = "";
+	int k;
+
+	printf("- conditions:");
+	for (k = 0; k < NCOND; k++)
+		if (opt.conds & (1u << k)) {
+			printf("%s %s", sep, condition_name((enum condition)k));
+			sep = ",";
+		}
+	printf(" (quiet: as is; cpu1: pinned to one CPU; busy: %u "
+	       "busy-loop processes beside; quota1: a CFS quota of one "
+	       "CPU); each has its own table\n",
+	       opt.hogs ? opt.hogs : condition_cpus());
 }
 
 /* The peers measured, and those asked for but not built in. */
@@ -1483,12 +1651,16 @@ static void print_header(int argc, char **argv)
 	       "where marked †), %d runs per cell, about %.3g s per cell, "
 	       "%" PRIu64 " ping-pong round trips, %d close_c16 repetitions\n",
 	       opt.items, opt.reps, opt.cell_s, opt.trips, opt.close_reps);
+	print_conditions();
 	print_peers();
 	printf("- value: median of the runs [min–max]; ping-pong: median "
 	       "of the runs' median round trips [min–max], and the median "
 	       "of their 99th percentiles.  CPU %% = user+sys CPU time / "
 	       "wall time of the measured span (200 = two cores busy).  "
-	       "M/CPU-s = million items (round trips) per CPU-second.\n");
+	       "M/CPU-s = million items (round trips) per CPU-second.  "
+	       "bursty: CPU-seconds of the whole process (user+sys) per "
+	       "million items, lower is better, and the median wall time "
+	       "of its runs.\n");
 	if (opt.counted)
 		printf("- allocs/op: malloc/calloc/realloc calls per item "
 		       "(round trip, close), worst run, counted by "
@@ -1507,7 +1679,7 @@ static void print_header(int argc, char **argv)
 	       "received for %.3g s, or still running at %dx the pilot's "
 	       "estimate) and count at the rate they reached; FAIL: "
 	       "verification failed.  Other work on the machine is not "
-	       "controlled: compare within one run.\n", opt.stall_s,
+	       "controlled: compare within one table.\n", opt.stall_s,
 	       LIMIT_FACTOR);
 	fflush(stdout);
 }
@@ -1582,6 +1754,7 @@ static size_t make_rows(struct row *rows)
 	n = add_row(rows, n, PINGPONG_FD, "pingpong_fd", 1, 1, 1);
 #endif
 	n = add_row(rows, n, CLOSE, "close_c16", 0, CLOSE_THREADS, 64);
+	n = add_row(rows, n, BURSTY, "bursty", 1, 2, BURSTY_CAP);
 	return n;
 }
 
@@ -1590,17 +1763,18 @@ static void usage(FILE *f, int status)
 	fprintf(f,
 	        "usage: bench [--quick] [--items N] [--reps R] [--only LIST]\n"
 	        "             [--peers LIST] [--cell-s S] [--stall-s S]\n"
-	        "             [--trips N] [--close-reps N]\n"
-	        "  --quick        a smoke run of about 20 s (100000 items, "
-	        "3 runs,\n"
-	        "                 0.25 s per cell, 5000 trips, 5 close "
-	        "reps)\n"
+	        "             [--trips N] [--close-reps N] [--condition LIST]\n"
+	        "             [--hogs N]\n"
+	        "  --quick        a smoke run (100000 items, 3 runs, 0.25 s "
+	        "per cell,\n"
+	        "                 5000 trips, 5 close reps): about a minute "
+	        "per condition\n"
 	        "  --items N      items per throughput run (1000000)\n"
 	        "  --reps R       runs per cell (5)\n"
 	        "  --only LIST    rows whose names start with one of these\n"
 	        "                 comma separated prefixes (tput,batch_4x4,"
 	        "fd,\n"
-	        "                 pingpong,close_c16, ...)\n"
+	        "                 pingpong,close_c16,bursty, ...)\n"
 	        "  --peers LIST   workq,textbook,glib,apr (all built ones)\n"
 	        "  --cell-s S     wall time the runs of one cell may take "
 	        "before\n"
@@ -1610,6 +1784,23 @@ static void usage(FILE *f, int status)
 	        "                 seconds is killed and marked STALLED (3)\n"
 	        "  --trips N      ping-pong round trips (50000)\n"
 	        "  --close-reps N close_c16 repetitions (20)\n"
+	        "  --condition LIST  run the rows again under each of these "
+	        "CPU\n"
+	        "                 conditions, one table each (quiet):\n"
+	        "                 quiet   the machine as it is\n"
+	        "                 cpu1    pinned to the first CPU of the "
+	        "affinity mask\n"
+	        "                 busy    beside N busy-loop processes "
+	        "(see --hogs)\n"
+	        "                 quota1  in a cgroup with a CFS quota of "
+	        "one CPU\n"
+	        "                         (root; skipped, with the reason, "
+	        "where not\n"
+	        "                         possible)\n"
+	        "                 all     every one, in this order\n"
+	        "  --hogs N       busy: N hog processes (one per CPU of the "
+	        "affinity\n"
+	        "                 mask)\n"
 	        "Results go to stdout as markdown, progress to stderr.\n");
 	exit(status);
 }
@@ -1624,6 +1815,24 @@ static uint64_t number(const char *s, const char *what)
 	if (errno != 0 || end == s || *end != '\0')
 		die("%s: not a number: %s", what, s);
 	return v;
+}
+
+/* --hogs: 1 to 1024 (0 is the default's mark: one per CPU). */
+static unsigned hog_count(const char *v)
+{
+	uint64_t n = number(v, "--hogs");
+
+	if (n < 1 || n > 1024)
+		die("--hogs: 1 to 1024, not %s", v);
+	return (unsigned)n;
+}
+
+static void conditions(const char *list)
+{
+	char why[128];
+
+	if (condition_parse(list, &opt.conds, why, sizeof(why)) != 0)
+		die("--condition: %s", why);
 }
 
 static void parse(int argc, char **argv)
@@ -1667,6 +1876,11 @@ static void parse(int argc, char **argv)
 			opt.only = v;
 		else if (strcmp(a, "--peers") == 0)
 			opt.peers = v;
+		else if (strcmp(a, "--condition") == 0 ||
+		         strcmp(a, "--conditions") == 0)
+			conditions(v);
+		else if (strcmp(a, "--hogs") == 0)
+			opt.hogs = hog_count(v);
 		else
 			usage(stderr, 2);
 	}
@@ -1721,8 +1935,8 @@ static void pick_peers(void)
 
 /* Measures every peer that takes part in row r, with progress lines on
  * stderr; *done counts the cells so far, of total. */
-static void run_row(const struct row *r, struct cell *row_cells,
-                    size_t *done, size_t total)
+static void run_row(enum condition cond, const struct row *r,
+                    struct cell *row_cells, size_t *done, size_t total)
 {
 	size_t j;
 
@@ -1732,12 +1946,15 @@ static void run_row(const struct row *r, struct cell *row_cells,
 
 		if (!applies(r, peers[j]))
 			continue;
-		fprintf(stderr, "[%3zu/%zu] %s cap %zu %s ...", ++*done, total,
-		        r->name, r->cap, peers[j]->name);
+		fprintf(stderr, "[%s %3zu/%zu] %s cap %zu %s ...",
+		        condition_name(cond), ++*done, total, r->name, r->cap,
+		        peers[j]->name);
 		if (is_tput(r->kind))
 			cell_tput(r, peers[j], c);
 		else if (r->kind == CLOSE)
 			cell_close(r, peers[j], c);
+		else if (r->kind == BURSTY)
+			cell_bursty(r, peers[j], c);
 		else
 			cell_pingpong(r, peers[j], c);
 		fprintf(stderr, " %.3g %s%s (%.1f s)\n", c->med,
@@ -1747,12 +1964,111 @@ static void run_row(const struct row *r, struct cell *row_cells,
 	}
 }
 
+/*
+ * Runs every row under condition cond and prints its table and notes;
+ * cells has a row of npeers cells for each row.  Returns 1, or 0 where
+ * the condition cannot be had here (the report says why).
+ */
+static int run_condition(enum condition cond, const struct row *rows,
+                         size_t nrows, struct cell *cells)
+{
+	const char *name = condition_name(cond);
+	size_t i, j, done = 0, total = 0;
+	char what[600];
+
+	fprintf(stderr, "== condition %s\n", name);
+	printf("\n## Condition: %s\n\n", name);
+	if (condition_enter(cond, opt.hogs ? opt.hogs : condition_cpus(),
+	                    what, sizeof(what)) != 0) {
+		printf("%s: skipped (%s)\n", name, what);
+		fprintf(stderr, "%s: skipped (%s)\n", name, what);
+		fflush(stdout);
+		return 0;
+	}
+	printf("- %s: %s\n", name, what);
+	for (i = 0; i < nrows; i++)
+		for (j = 0; j < npeers; j++)
+			total += applies(&rows[i], peers[j]);
+	print_head();
+	for (i = 0; i < nrows; i++) {
+		run_row(cond, &rows[i], &cells[i * npeers], &done, total);
+		printf("| %s | %s | %zu | %s |", name, rows[i].name,
+		       rows[i].cap, unit_of(rows[i].kind));
+		for (j = 0; j < npeers; j++)
+			print_cell(&cells[i * npeers + j]);
+		print_ratio(&rows[i], &cells[i * npeers]);
+		fflush(stdout);
+	}
+	condition_leave(cond);
+
+	printf("\n");
+	for (i = 0; i < nrows * npeers; i++)
+		if (cells[i].note[0] != '\0' && cells[i].state != NA)
+			printf("- %s: %s cap %zu, %s: %s\n", name,
+			       rows[i / npeers].name, rows[i / npeers].cap,
+			       peers[i % npeers]->name, cells[i].note);
+	fflush(stdout);
+	return 1;
+}
+
+/* workq's median, and its last column, in one table over the
+ * conditions that ran: how a waiting policy fares in each at a glance. */
+static void print_summary(const struct row *rows, size_t nrows,
+                          const struct cell *cells, const int *ran)
+{
+	size_t i, stride = nrows * npeers;
+	int k;
+
+	printf("\n## workq in every condition\n\nworkq's median in each "
+	       "condition, and (in brackets) the table's last column: its "
+	       "speed ÷ the best other peer's in the same condition.\n\n"
+	       "| scenario | cap | unit |");
+	for (k = 0; k < NCOND; k++)
+		if (opt.conds & (1u << k))
+			printf(" %s |", condition_name((enum condition)k));
+	printf("\n|---|---:|---|");
+	for (k = 0; k < NCOND; k++)
+		if (opt.conds & (1u << k))
+			printf("---:|");
+	printf("\n");
+	for (i = 0; i < nrows; i++) {
+		printf("| %s | %zu | %s |", rows[i].name, rows[i].cap,
+		       unit_of(rows[i].kind));
+		for (k = 0; k < NCOND; k++) {
+			const struct cell *rc = &cells[(size_t)k * stride +
+			                               i * npeers];
+			const struct cell *w = NULL;
+			char m[32], ratio[128];
+			size_t j;
+
+			if (!(opt.conds & (1u << k)))
+				continue;
+			for (j = 0; j < npeers; j++)
+				if (peers[j] == &peer_workq)
+					w = &rc[j];
+			if (!ran[k] || w == NULL) {
+				printf(" %s |", ran[k] ? "–" : "skipped");
+				continue;
+			}
+			if (w->state != OK) {
+				printf(" %s |", w->state == NA ? "–" :
+				       w->state == STALL ? "STALLED" : "FAIL");
+				continue;
+			}
+			ratio_text(&rows[i], rc, ratio, sizeof(ratio));
+			printf(" %s (%s) |", num(m, sizeof(m), w->med), ratio);
+		}
+		printf("\n");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct row rows[64];
 	struct cell *cells;
 	double t0 = now_s();
-	size_t nrows, i, j, done = 0, total = 0;
+	int ran[NCOND] = {0}, k, nconds = 0;
+	size_t nrows;
 
 	parse(argc, argv);
 	pick_peers();
@@ -1762,31 +2078,23 @@ int main(int argc, char **argv)
 		die("--only: no scenario matches '%s'", opt.only);
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
 	           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	cells = calloc(nrows * npeers, sizeof(*cells));
+	cells = calloc(NCOND * nrows * npeers, sizeof(*cells));
 	if (shm == MAP_FAILED || cells == NULL)
 		die("out of memory");
-	for (i = 0; i < nrows; i++)
-		for (j = 0; j < npeers; j++)
-			total += applies(&rows[i], peers[j]);
+	/* Before any condition: from here on, the hogs and the cgroup are
+	 * undone at exit and on a signal. */
+	condition_init();
 
 	print_header(argc, argv);
-	print_head();
-	for (i = 0; i < nrows; i++) {
-		run_row(&rows[i], &cells[i * npeers], &done, total);
-		printf("| %s | %zu | %s |", rows[i].name, rows[i].cap,
-		       unit_of(rows[i].kind));
-		for (j = 0; j < npeers; j++)
-			print_cell(&cells[i * npeers + j]);
-		print_ratio(&rows[i], &cells[i * npeers]);
-		fflush(stdout);
-	}
-
-	printf("\n");
-	for (i = 0; i < nrows * npeers; i++)
-		if (cells[i].note[0] != '\0' && cells[i].state != NA)
-			printf("- %s cap %zu, %s: %s\n", rows[i / npeers].name,
-			       rows[i / npeers].cap, peers[i % npeers]->name,
-			       cells[i].note);
+	for (k = 0; k < NCOND; k++)
+		if (opt.conds & (1u << k)) {
+			ran[k] = run_condition((enum condition)k, rows, nrows,
+			                       &cells[(size_t)k * nrows *
+			                              npeers]);
+			nconds++;
+		}
+	if (nconds > 1)
+		print_summary(rows, nrows, cells, ran);
 	printf("\nWhole run: %.0f s.\n", now_s() - t0);
 	free(cells);
 	return 0;
