@@ -1373,8 +1373,7 @@ int workq_stats(const workq_t *q, struct workq_stats *st)
 void workq__wake_consumers(workq_t *q)
 {
 	workq__lock(&q->out.mu);
-	if (q->out_waiters > 0)
-		workq__broadcast(&q->out.cv);
+	wake_all_locked(&q->out, q->out_waiters);
 	workq__unlock(&q->out.mu);
 }
 
@@ -1390,11 +1389,10 @@ void workq__wake_consumers(workq_t *q)
 int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
                       void *arg)
 {
-	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.busy,
-		            pass_on_item };
-	struct spin_plan plan = { &q->out_spinner, &q->out_waiters,
-		                  item_fresh, 0, producers_wait };
-	int spun = 0, slept = 0;
+	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.woken,
+		            &q->out.busy, pass_on_item };
+	long long start = 0;
+	int slept = 0, asleep = 0;
 	int err;
 
 	workq__lock(&q->out.mu);
@@ -1406,12 +1404,12 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 			err = ECANCELED;
 			break;
 		}
-		err = await_item(q, &slept, WAIT_NEVER, NULL, 0);
+		err = await_item(q, &slept, WAIT_NEVER, NULL);
 		if (err != EAGAIN)
 			break;
-		if (!spun) {
-			spun = 1;
-			if (spin_locked(q, &q->out, &plan))
+		if (start == 0) {
+			start = workq__now_ns();
+			if (watch_locked(q, &q->out, item_fresh, start))
 				continue;
 		}
 		if (!slept) {
@@ -1420,8 +1418,11 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		}
 		if (consumer_may_proceed(q))
 			continue;
+		asleep = 1;
 		(void)wait_on(&w, &q->out.cv, NULL);
 	}
+	if (start != 0)
+		learn_locked(&q->out, start, asleep);
 	if (err == 0) {
 		pop_locked(q, itemp, 1);
 		q->out.ops++;

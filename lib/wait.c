@@ -13,7 +13,9 @@
  * never exceeds two wake-ups.  That is the classic spin-then-block rule
  * (Karlin, Li, Manasse and Owicki, SOSP 1991: spinning for as long as a
  * block costs is within twice the best), with the spin cut short when
- * the waits are.  A waiter watches by pausing on its CPU, at most one
+ * the waits are.  A spinner that finds it lost its CPU while it watched
+ * sets the budget to nothing: its CPUs are wanted by other threads, and
+ * only a sleeper's short wait makes it watch again.  A waiter watches by pausing on its CPU, at most one
  * such spinner per end, when the process has a CPU for each thread in
  * the queue's calls; with one usable CPU, or more threads than CPUs, it
  * yields its CPU between looks instead, since the thread it waits for
@@ -39,6 +41,11 @@
 /* What a sleep's wake-up is taken to cost until a sleeper of the end has
  * measured it: the order of a futex wake-up on an idle CPU. */
 #define WAKE_GUESS_NS 20000
+
+/* A spinner that finds this much time gone between two looks, which are
+ * well under a microsecond apart, lost its CPU to another thread: longer
+ * than any interrupt, shorter than any time slice. */
+#define PREEMPTED_NS 50000
 
 /* How often the usable CPU count is read again. */
 #define CPUS_REREAD_NS 1000000000LL
@@ -255,6 +262,7 @@ void workq__watch_init(struct workq__watch *w)
 	w->budget = WAKE_GUESS_NS;
 	w->signalled = 0;
 	w->spinner = 0;
+	w->preempted = 0;
 }
 
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
@@ -282,19 +290,27 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 static int spin(const workq_t *q, int (*ready)(const workq_t *),
                 long long start, long long budget)
 {
+	long long last = start;
 	int step = 1;
 
 	for (;;) {
+		long long now;
 		int i;
 
 		for (i = 0; i < step; i++)
 			cpu_relax();
 		if (ready(q))
 			return 1;
-		if (step < 8)
+		if (step < 8) {
 			step *= 2;
-		else if (workq__now_ns() - start >= budget)
+			continue;
+		}
+		now = workq__now_ns();
+		if (now - last >= PREEMPTED_NS)
+			return -1;
+		if (now - start >= budget)
 			return 0;
+		last = now;
 	}
 }
 
@@ -318,8 +334,10 @@ int workq__watch(struct workq__watch *w, enum workq__watch_how how,
 	if (how == WATCH_YIELD)
 		return yield(q, ready, start, budget);
 	seen = spin(q, ready, start, budget);
+	if (seen < 0)
+		__atomic_store_n(&w->preempted, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->spinner, 0, __ATOMIC_RELAXED);
-	return seen;
+	return seen > 0;
 }
 
 void workq__watch_learn(struct workq__watch *w, long long waited,
@@ -329,6 +347,10 @@ void workq__watch_learn(struct workq__watch *w, long long waited,
 
 	if (woke >= 0)
 		w->wake += (woke - w->wake) / 4;
+	if (__atomic_exchange_n(&w->preempted, 0, __ATOMIC_RELAXED)) {
+		w->budget = 0;
+		return;
+	}
 	max = 2 * w->wake;
 	if (waited > max || waited < 0)
 		w->budget /= 2;

@@ -130,6 +130,7 @@ struct workq__watch {
 	long long budget;       /* ns the end's next waiter may watch */
 	long long signalled;    /* when its sleepers were last signalled */
 	int spinner;            /* (a) 1 while one of its waiters spins */
+	int preempted;          /* (a) the spinner lost its CPU meanwhile */
 };
 
 enum workq__watch_how {
