@@ -100,13 +100,18 @@ static void usage(FILE *f, int status)
 	exit(status);
 }
 
-/* A whole decimal number in [0, INT_MAX], or a usage error. */
+/* A whole decimal number in [0, INT_MAX], or a usage error.  Where long
+ * is 32 bits, INT_MAX is also what strtol returns for a number too big
+ * for it, so only ERANGE tells those apart. */
 static long number(const char *s)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	long v;
 
-	if (*s < '0' || *s > '9' || *end != '\0' || v > INT_MAX)
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE ||
+	    v > INT_MAX)
 		usage(stderr, 2);
 	return v;
 }

@@ -26,7 +26,7 @@ void workq__notifier_init(struct workq__notifier *n)
 	n->raised = 0;
 }
 
-#ifndef HAVE_SYS_EVENTFD_H
+#if !defined(HAVE_SYS_EVENTFD_H) && !defined(HAVE_PIPE2)
 static int set_flags(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -35,6 +35,34 @@ static int set_flags(int fd)
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return errno;
 	return 0;
+}
+#endif
+
+#ifndef HAVE_SYS_EVENTFD_H
+/*
+ * A non-blocking, close-on-exec pipe.  pipe2 sets both flags as it makes
+ * the descriptors; without it they are set a moment later, and a fork
+ * and exec in another thread in between leaks the pair into the new
+ * program (POSIX offers no way round that; the descriptors still work).
+ */
+static int open_pipe(int fds[2])
+{
+#ifdef HAVE_PIPE2
+	return pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0 ? 0 : errno;
+#else
+	int err;
+
+	if (pipe(fds) != 0)
+		return errno;
+	err = set_flags(fds[0]);
+	if (err == 0)
+		err = set_flags(fds[1]);
+	if (err != 0) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	return err;
+#endif
 }
 #endif
 
@@ -48,18 +76,10 @@ int workq__notifier_open(struct workq__notifier *n)
 	n->rfd = n->wfd = fd;
 #else
 	int fds[2];
-	int err;
+	int err = open_pipe(fds);
 
-	if (pipe(fds) != 0)
-		return errno;
-	err = set_flags(fds[0]);
-	if (err == 0)
-		err = set_flags(fds[1]);
-	if (err != 0) {
-		close(fds[0]);
-		close(fds[1]);
+	if (err != 0)
 		return err;
-	}
 	n->rfd = fds[0];
 	n->wfd = fds[1];
 #endif
@@ -71,12 +91,13 @@ int workq__notifier_open(struct workq__notifier *n)
 static void transfer(int fd, int writing)
 {
 	uint64_t unit = 1;
-	size_t len = sizeof(unit);
+#ifdef HAVE_SYS_EVENTFD_H
+	const size_t len = sizeof(unit);
+#else
+	const size_t len = 1;
+#endif
 	ssize_t r;
 
-#ifndef HAVE_SYS_EVENTFD_H
-	len = 1;
-#endif
 	do
 		r = writing ? write(fd, &unit, len) : read(fd, &unit, len);
 	while (r < 0 && errno == EINTR);

@@ -507,6 +507,10 @@ static void wait_sleeping(atomic_int *tid)
 
 	for (i = 0; i < 10000 && atomic_load(tid) == 0; i++)
 		tu_sleep_ms(1);
+	if (!TU_WATCH_THREADS) {        /* as tu_wait_blocked: a pause */
+		tu_sleep_ms(20);
+		return;
+	}
 	for (i = 0; i < 5000 && seen < 2; i++) {
 		if (tu_thread_state((pid_t)atomic_load(tid)) == 'S')
 			seen++;

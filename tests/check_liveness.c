@@ -243,6 +243,10 @@ static void wait_sleeping(pid_t tid)
 {
 	int i, seen = 0;
 
+	if (!TU_WATCH_THREADS) {        /* as tu_wait_blocked: a pause */
+		tu_sleep_ms(20);
+		return;
+	}
 	for (i = 0; i < 5000 && seen < 2; i++) {
 		if (tu_thread_state(tid) == 'S')
 			seen++;

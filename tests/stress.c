@@ -63,18 +63,20 @@ static unsigned pick(uint64_t *s, unsigned n)
 	return (unsigned)(rnd(s) % n);
 }
 
-/* An item is (producer << 32 | sequence) + 1, so never NULL. */
+/* An item is sequence * MAX_PRODUCERS + producer + 1: never NULL, and
+ * below 2^15 (MAX_ITEMS * MAX_PRODUCERS), so it fits a pointer of any
+ * width. */
 static void *tag(unsigned p, unsigned seq)
 {
-	return (void *)(uintptr_t)((((uint64_t)p << 32) | seq) + 1);
+	return (void *)((uintptr_t)seq * MAX_PRODUCERS + p + 1);
 }
 
 static void untag(void *item, unsigned *p, unsigned *seq)
 {
-	uint64_t v = (uint64_t)(uintptr_t)item - 1;
+	uintptr_t v = (uintptr_t)item - 1;
 
-	*p = (unsigned)(v >> 32);
-	*seq = (unsigned)(v & 0xffffffffu);
+	*p = (unsigned)(v % MAX_PRODUCERS);
+	*seq = (unsigned)(v / MAX_PRODUCERS);
 }
 
 struct round {
