@@ -75,7 +75,6 @@ struct end {
 	                             *     waiters read both ends' counts */
 	unsigned long long ops;     /* (e) items put (in) or got (out) */
 	unsigned long long waits;   /* (e) calls that slept at least once */
-	size_t woken;               /* (e) sleepers signalled, not yet up */
 	struct workq__watch watch;  /* (e) how its waiters wait: wait.c */
 	/* On a line of its own, away from mu: the other end, task_done
 	 * and spinners read it without taking mu. */
@@ -111,6 +110,8 @@ struct workq {
 	 * under its own mutex (atomically) and never misses a sleeper. */
 	size_t in_waiters;          /* (in.mu, a) producers asleep on in.cv */
 	size_t out_waiters;         /* (out.mu, a) consumers asleep on out.cv */
+	size_t in_woken;            /* (in.mu, a) of those, signalled and not */
+	size_t out_woken;           /* (out.mu, a)     yet up: idle_sleepers() */
 	int note_open;              /* (both ends' mu, a) a descriptor exists */
 	size_t high_water;          /* (in.mu) largest size seen by a put;
 	                             *     read by every put, rarely written */
@@ -280,31 +281,50 @@ static int item_fresh(const workq_t *q)
  * notes when, for the waiting policy.  A sleeper already signalled will
  * take what is there when it runs.  Called with e->mu held.
  */
-static void wake_locked(struct end *e, size_t waiters, size_t k)
+static void wake_locked(struct end *e, size_t waiters, size_t *woken,
+                        size_t k)
 {
-	size_t idle = waiters > e->woken ? waiters - e->woken : 0;
+	size_t idle = waiters > *woken ? waiters - *woken : 0;
 
 	if (idle == 0 || k == 0)
 		return;
 	workq__watch_signalled(&e->watch);
 	if (k >= idle && idle > 1) {
-		e->woken = waiters;
+		__atomic_store_n(woken, waiters, __ATOMIC_RELAXED);
 		workq__broadcast(&e->cv);
 		return;
 	}
-	while (k-- > 0 && idle-- > 0) {
-		e->woken++;
+	if (k > idle)
+		k = idle;
+	__atomic_store_n(woken, *woken + k, __ATOMIC_RELAXED);
+	while (k-- > 0)
 		workq__signal(&e->cv);
-	}
 }
 
 /* Wakes every sleeper of end e.  Called with e->mu held. */
-static void wake_all_locked(struct end *e, size_t waiters)
+static void wake_all_locked(struct end *e, size_t waiters, size_t *woken)
 {
 	if (waiters == 0)
 		return;
-	e->woken = waiters;
+	__atomic_store_n(woken, waiters, __ATOMIC_RELAXED);
 	workq__broadcast(&e->cv);
+}
+
+/*
+ * Without the sleepers' mutex: is one of them asleep with no signal on
+ * its way, so that the caller must take that mutex and signal?  Called
+ * by the other end under its own mutex, after publishing.  A sleeper
+ * counted itself under both mutexes, so the caller sees it (or it saw
+ * what the caller published); one that is up uncounts woken before
+ * waiters (release), so a caller that loads the new waiters (acquire)
+ * loads the new woken too.  Other stale values only overstate waiters
+ * or understate woken, which costs a spare signal, never a lost one.
+ */
+static int idle_sleepers(const size_t *waiters, const size_t *woken)
+{
+	size_t w = load_acquire(waiters);
+
+	return w > load_relaxed(woken);
 }
 
 /*
@@ -358,14 +378,14 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 {
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           put_may_raise(q, k);
-	int sleepers = load_relaxed(&q->out_waiters) > 0;
+	int sleepers = idle_sleepers(&q->out_waiters, &q->out_woken);
 
 	if (!sleepers && !note)
 		return;
 	workq__unlock(&q->in.mu);
 	if (sleepers) {
 		workq__lock(&q->out.mu);
-		wake_locked(&q->out, q->out_waiters, k);
+		wake_locked(&q->out, q->out_waiters, &q->out_woken, k);
 		workq__unlock(&q->out.mu);
 	}
 	if (note)
@@ -380,9 +400,9 @@ static void poke_producers_locked(workq_t *q, size_t k)
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           get_may_lower(q);
 
-	if (load_relaxed(&q->in_waiters) > 0) {
+	if (idle_sleepers(&q->in_waiters, &q->in_woken)) {
 		workq__lock(&q->in.mu);
-		wake_locked(&q->in, q->in_waiters, k);
+		wake_locked(&q->in, q->in_waiters, &q->in_woken, k);
 		workq__unlock(&q->in.mu);
 	}
 	if (note) {
@@ -412,13 +432,13 @@ struct waiter {
 static void pass_on_room(workq_t *q)
 {
 	if (room_fresh(q))
-		wake_locked(&q->in, q->in_waiters, 1);
+		wake_locked(&q->in, q->in_waiters, &q->in_woken, 1);
 }
 
 static void pass_on_item(workq_t *q)
 {
 	if (item_fresh(q))
-		wake_locked(&q->out, q->out_waiters, 1);
+		wake_locked(&q->out, q->out_waiters, &q->out_woken, 1);
 }
 
 /*
@@ -429,9 +449,10 @@ static void pass_on_item(workq_t *q)
  */
 static void uncount(struct waiter *w)
 {
-	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELAXED);
 	if (w->woken != NULL && *w->woken > 0)
-		(*w->woken)--;
+		__atomic_store_n(w->woken, *w->woken - 1, __ATOMIC_RELAXED);
+	/* After woken: see idle_sleepers(). */
+	__atomic_store_n(w->count, *w->count - 1, __ATOMIC_RELEASE);
 }
 
 /* Runs when a thread is cancelled inside wait_on(): the condvar wait has
@@ -511,10 +532,12 @@ static int is_zero(const struct timespec *ts)
  * Called with e->mu held, when a call of end e first finds it must wait
  * (at `start`): watches for ready() as the waiting policy allows, with
  * e->mu dropped.  Returns 1 if it watched (the caller looks again), 0 if
- * the policy says to sleep at once.
+ * the policy says to sleep at once.  *seen is when it saw ready(), or
+ * 0 if its budget ran out first.
  */
 static int watch_locked(workq_t *q, struct end *e,
-                        int (*ready)(const workq_t *), long long start)
+                        int (*ready)(const workq_t *), long long start,
+                        long long *seen)
 {
 	size_t threads = load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
 	long long budget;
@@ -524,17 +547,22 @@ static int watch_locked(workq_t *q, struct end *e,
 	if (how == WATCH_NONE)
 		return 0;
 	workq__unlock(&e->mu);
-	(void)workq__watch(&e->watch, how, q, ready, start, budget);
+	*seen = workq__watch(&e->watch, how, q, ready, start, budget) ?
+	        workq__now_ns() : 0;
 	workq__lock(&e->mu);
 	return 1;
 }
 
 /*
  * Called with e->mu held, when a wait that began at `start` ends: tells
- * the policy how long it lasted until what it waited for was there.  A
- * sleeper's item (slot) was there when its waker signalled.
+ * the policy how long it lasted until what it waited for was there: for
+ * a sleeper, until its waker signalled; for a watcher, until it saw it
+ * (`seen`; 0: its budget ran out, which is a failure whatever the next
+ * look found).  A wait that neither slept nor watched (another thread
+ * was the end's spinner, or a lock was slow) says nothing of spinning.
  */
-static void learn_locked(struct end *e, long long start, int asleep)
+static void learn_locked(struct end *e, long long start, int asleep,
+                         long long seen)
 {
 	long long now = workq__now_ns();
 	long long signalled = e->watch.signalled;
@@ -542,8 +570,10 @@ static void learn_locked(struct end *e, long long start, int asleep)
 	if (asleep && signalled >= start && signalled <= now)
 		workq__watch_learn(&e->watch, signalled - start,
 		                   now - signalled);
-	else
-		workq__watch_learn(&e->watch, now - start, -1);
+	else if (seen == 0)
+		workq__watch_learn(&e->watch, -1, -1);
+	else if (seen > 0)
+		workq__watch_learn(&e->watch, seen - start, -1);
 }
 
 /*
@@ -557,10 +587,11 @@ static void learn_locked(struct end *e, long long start, int asleep)
 static int await_room(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline)
 {
-	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in.woken,
+	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in_woken,
 		            &q->in.busy, pass_on_room };
 	long long start = 0;
 	int asleep = 0;
+	long long seen = -1;
 	int err;
 
 	for (;;) {
@@ -576,7 +607,8 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 			return EAGAIN;
 		if (start == 0) {
 			start = workq__now_ns();
-			if (watch_locked(q, &q->in, room_fresh, start))
+			if (watch_locked(q, &q->in, room_fresh, start,
+			                 &seen))
 				continue;
 		}
 		if (!*slept) {
@@ -593,7 +625,7 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		}
 	}
 	if (start != 0)
-		learn_locked(&q->in, start, asleep);
+		learn_locked(&q->in, start, asleep, seen);
 	return err;
 }
 
@@ -606,10 +638,11 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 static int await_item(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline)
 {
-	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.woken,
+	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
 		            &q->out.busy, pass_on_item };
 	long long start = 0;
 	int asleep = 0;
+	long long seen = -1;
 	int err;
 
 	for (;;) {
@@ -627,7 +660,8 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 			return EAGAIN;
 		if (start == 0) {
 			start = workq__now_ns();
-			if (watch_locked(q, &q->out, item_fresh, start))
+			if (watch_locked(q, &q->out, item_fresh, start,
+			                 &seen))
 				continue;
 		}
 		if (!*slept) {
@@ -644,7 +678,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		}
 	}
 	if (start != 0)
-		learn_locked(&q->out, start, asleep);
+		learn_locked(&q->out, start, asleep, seen);
 	return err;
 }
 
@@ -751,14 +785,14 @@ static int close_in_locked(workq_t *q)
 		return 0;
 	workq__happens_before(&q->closed);
 	__atomic_store_n(&q->closed, 1, __ATOMIC_RELEASE);
-	wake_all_locked(&q->in, q->in_waiters);
+	wake_all_locked(&q->in, q->in_waiters, &q->in_woken);
 	return 1;
 }
 
 static void closed_wake_consumers(workq_t *q)
 {
 	workq__lock(&q->out.mu);
-	wake_all_locked(&q->out, q->out_waiters);
+	wake_all_locked(&q->out, q->out_waiters, &q->out_woken);
 	workq__unlock(&q->out.mu);
 	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
 		notify(q);
@@ -779,7 +813,7 @@ static int end_init(struct end *e)
 		pthread_mutex_destroy(&e->mu);
 		return err;
 	}
-	e->pos = e->idx = e->seen = e->busy = e->woken = 0;
+	e->pos = e->idx = e->seen = e->busy = 0;
 	e->ops = e->waits = 0;
 	workq__watch_init(&e->watch);
 	return 0;
@@ -816,6 +850,7 @@ static int init(workq_t *q, size_t capacity)
 		q->slots[i].seq = 0;
 	q->closed = 0;
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
+	q->in_woken = q->out_woken = 0;
 	q->note_open = 0;
 	q->finished = 0;
 	q->pools = q->producers = q->high_water = 0;
@@ -1373,7 +1408,7 @@ int workq_stats(const workq_t *q, struct workq_stats *st)
 void workq__wake_consumers(workq_t *q)
 {
 	workq__lock(&q->out.mu);
-	wake_all_locked(&q->out, q->out_waiters);
+	wake_all_locked(&q->out, q->out_waiters, &q->out_woken);
 	workq__unlock(&q->out.mu);
 }
 
@@ -1389,10 +1424,11 @@ void workq__wake_consumers(workq_t *q)
 int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
                       void *arg)
 {
-	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out.woken,
+	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
 		            &q->out.busy, pass_on_item };
 	long long start = 0;
 	int slept = 0, asleep = 0;
+	long long seen = -1;
 	int err;
 
 	workq__lock(&q->out.mu);
@@ -1409,7 +1445,8 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 			break;
 		if (start == 0) {
 			start = workq__now_ns();
-			if (watch_locked(q, &q->out, item_fresh, start))
+			if (watch_locked(q, &q->out, item_fresh, start,
+			                 &seen))
 				continue;
 		}
 		if (!slept) {
@@ -1422,7 +1459,7 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		(void)wait_on(&w, &q->out.cv, NULL);
 	}
 	if (start != 0)
-		learn_locked(&q->out, start, asleep);
+		learn_locked(&q->out, start, asleep, seen);
 	if (err == 0) {
 		pop_locked(q, itemp, 1);
 		q->out.ops++;
