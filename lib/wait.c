@@ -75,6 +75,7 @@ static inline void cpu_relax(void)
 /* The CPUs this process may use                                       */
 /* ------------------------------------------------------------------ */
 
+#ifdef HAVE_LINUX_PROCFS
 /* Reads one line of at most len - 1 bytes from path; 0 on success. */
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -86,6 +87,12 @@ static int read_line(const char *path, char *buf, size_t len)
 	ok = fgets(buf, (int)len, f) != NULL;
 	fclose(f);
 	return ok ? 0 : -1;
+}
+
+/* The smaller of two quotas in CPUs, 0 meaning none. */
+static long smaller(long a, long b)
+{
+	return a > 0 && (b == 0 || a < b) ? a : b;
 }
 
 /* CPUs' worth of a quota of `quota` per `period`, rounded up; 0: none. */
@@ -145,10 +152,8 @@ static long quota_up(const char *mount, const char *path,
 	for (;;) {
 		size_t len = strlen(dir);
 		char *slash;
-		long n = quota(dir);
 
-		if (n > 0 && (best == 0 || n < best))
-			best = n;
+		best = smaller(quota(dir), best);
 		if (len <= strlen(mount))
 			return best;
 		slash = strrchr(dir, '/');
@@ -198,15 +203,21 @@ static long cgroup_cpus(void)
 		if (strcmp(line, "0") == 0 && *ctl == '\0')
 			n = quota_up("/sys/fs/cgroup", path, quota_v2);
 		else if (has_controller(ctl, "cpu"))
-			n = quota_up("/sys/fs/cgroup/cpu,cpuacct", path,
-			             quota_v1) +
-			    quota_up("/sys/fs/cgroup/cpu", path, quota_v1);
-		if (n > 0 && (best == 0 || n < best))
-			best = n;
+			n = smaller(quota_up("/sys/fs/cgroup/cpu,cpuacct",
+			                     path, quota_v1),
+			            quota_up("/sys/fs/cgroup/cpu", path,
+			                     quota_v1));
+		best = smaller(n, best);
 	}
 	fclose(f);
 	return best;
 }
+#else
+static long cgroup_cpus(void)
+{
+	return 0;               /* no /proc: no cgroups to read */
+}
+#endif
 
 static long affinity_cpus(void)
 {
@@ -216,17 +227,15 @@ static long affinity_cpus(void)
 	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
 		return CPU_COUNT(&set);
 #endif
-	return sysconf(_SC_NPROCESSORS_ONLN);
+	return sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+	       sysconf(_SC_NPROCESSORS_ONLN) : 0;
 }
 
 static long count_cpus(void)
 {
 	int saved_errno = errno;        /* the API never sets errno */
-	long n = affinity_cpus();
-	long quota = cgroup_cpus();
+	long n = smaller(cgroup_cpus(), affinity_cpus());
 
-	if (quota > 0 && (n <= 0 || quota < n))
-		n = quota;
 	errno = saved_errno;
 	return n > 0 ? n : 1;
 }

@@ -1,0 +1,259 @@
+/*
+ * check_wait.c - the waiting policy (lib/wait.c) on its own: which CPUs
+ * it counts, when it spins or yields, and how each end's budget moves.
+ * Built from lib/wait.c directly, since its functions are internal.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#include "workq-internal.h"
+#include "testutil.h"
+
+/* Far enough ahead that the cached CPU count is read again. */
+static long long later(int seconds)
+{
+	return workq__now_ns() + seconds * 2000000000LL;
+}
+
+static int never(const workq_t *q)
+{
+	(void)q;
+	return 0;
+}
+
+static int always(const workq_t *q)
+{
+	(void)q;
+	return 1;
+}
+
+#ifdef HAVE_SCHED_GETAFFINITY
+/* Pins the process to its first allowed CPU; *old gets the mask. */
+static void pin_to_one(cpu_set_t *old)
+{
+	cpu_set_t one;
+	int cpu;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(*old), old), 0);
+	for (cpu = 0; !CPU_ISSET(cpu, old); cpu++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+}
+
+START_TEST(usable_cpus_follow_the_affinity_mask)
+{
+	cpu_set_t old;
+	long all = workq__usable_cpus(later(1));
+
+	ck_assert_int_ge(all, 1);
+	pin_to_one(&old);
+	ck_assert_int_eq(workq__usable_cpus(later(2)), 1);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(old), &old), 0);
+	ck_assert_int_eq(workq__usable_cpus(later(3)), all);
+	ck_assert_int_le(all, CPU_COUNT(&old));
+}
+END_TEST
+
+START_TEST(one_usable_cpu_never_spins)
+{
+	struct workq__watch w;
+	cpu_set_t old;
+	long long budget;
+	size_t threads;
+
+	workq__watch_init(&w);
+	pin_to_one(&old);
+	for (threads = 1; threads <= 4; threads++)
+		ck_assert_int_eq(workq__watch_budget(&w, threads, later(1),
+		                                     &budget), WATCH_YIELD);
+	ck_assert_int_eq(w.spinner, 0);
+}
+END_TEST
+#endif
+
+START_TEST(more_threads_than_cpus_yield)
+{
+	struct workq__watch w;
+	long long budget;
+	long cpus = workq__usable_cpus(later(1));
+
+	workq__watch_init(&w);
+	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, later(1),
+	                                     &budget), WATCH_YIELD);
+	ck_assert_int_eq(w.spinner, 0);
+}
+END_TEST
+
+START_TEST(one_spinner_per_end)
+{
+	struct workq__watch w;
+	long long budget;
+
+	if (workq__usable_cpus(later(1)) < 2)
+		return;         /* one CPU: nobody spins (tested above) */
+	workq__watch_init(&w);
+	ck_assert_int_eq(workq__watch_budget(&w, 1, later(1), &budget),
+	                 WATCH_SPIN);
+	ck_assert_int_gt(budget, 0);
+	ck_assert_int_eq(workq__watch_budget(&w, 1, later(1), &budget),
+	                 WATCH_NONE);
+	/* The spin ends (here at once: always ready): the next may spin. */
+	ck_assert_int_eq(workq__watch(&w, WATCH_SPIN, NULL, always,
+	                              workq__now_ns(), budget), 1);
+	ck_assert_int_eq(workq__watch_budget(&w, 1, later(1), &budget),
+	                 WATCH_SPIN);
+}
+END_TEST
+
+START_TEST(no_budget_means_sleep_at_once)
+{
+	struct workq__watch w;
+	long long budget;
+
+	workq__watch_init(&w);
+	w.budget = 0;
+	ck_assert_int_eq(workq__watch_budget(&w, 1, later(1), &budget),
+	                 WATCH_NONE);
+}
+END_TEST
+
+START_TEST(a_watch_ends_when_its_budget_runs_out)
+{
+	struct workq__watch w;
+	long long start = workq__now_ns();
+
+	workq__watch_init(&w);
+	w.spinner = 1;
+	ck_assert_int_eq(workq__watch(&w, WATCH_SPIN, NULL, never, start,
+	                              20000), 0);
+	ck_assert_int_ge(workq__now_ns() - start, 20000);
+	ck_assert_int_eq(w.spinner, 0);
+	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, never,
+	                              workq__now_ns(), 20000), 0);
+	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, always,
+	                              workq__now_ns(), 20000), 1);
+}
+END_TEST
+
+START_TEST(a_failed_watch_halves_the_budget)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w);
+	w.budget = 8000;
+	workq__watch_learn(&w, -1, -1);
+	ck_assert_int_eq(w.budget, 4000);
+	workq__watch_learn(&w, -1, -1);
+	ck_assert_int_eq(w.budget, 2000);
+}
+END_TEST
+
+START_TEST(a_wait_longer_than_two_wakeups_halves_the_budget)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w);
+	w.wake = 10000;
+	w.budget = 8000;
+	workq__watch_learn(&w, 20001, -1);
+	ck_assert_int_eq(w.budget, 4000);
+}
+END_TEST
+
+START_TEST(a_short_wait_moves_the_budget_towards_twice_it)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w);
+	w.wake = 10000;
+	w.budget = 8000;
+	workq__watch_learn(&w, 1000, -1);       /* towards 2000 */
+	ck_assert_int_eq(w.budget, 5000);
+	workq__watch_learn(&w, 6000, -1);       /* towards 12000 */
+	ck_assert_int_eq(w.budget, 8500);
+}
+END_TEST
+
+START_TEST(the_budget_never_exceeds_two_wakeups)
+{
+	struct workq__watch w;
+	int i;
+
+	workq__watch_init(&w);
+	w.wake = 10000;
+	w.budget = 15000;
+	for (i = 0; i < 10; i++)
+		workq__watch_learn(&w, 19000, -1);
+	ck_assert_int_le(w.budget, 20000);
+	ck_assert_int_gt(w.budget, 15000);
+}
+END_TEST
+
+START_TEST(sleepers_measure_the_wakeup)
+{
+	struct workq__watch w;
+	int i;
+
+	workq__watch_init(&w);
+	for (i = 0; i < 40; i++)
+		workq__watch_learn(&w, 100000, 3000);
+	ck_assert_int_ge(w.wake, 3000);
+	ck_assert_int_le(w.wake, 3100);
+	/* Waits of 100 us are now many wake-ups long: no spinning. */
+	ck_assert_int_eq(w.budget, 0);
+}
+END_TEST
+
+START_TEST(a_preempted_spinner_stops_spinning)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w);
+	w.budget = 8000;
+	w.preempted = 1;
+	workq__watch_learn(&w, 100, -1);
+	ck_assert_int_eq(w.budget, 0);
+	ck_assert_int_eq(w.preempted, 0);
+	/* A sleeper's short wait brings it back. */
+	workq__watch_learn(&w, 2000, 5000);
+	ck_assert_int_eq(w.budget, 2000);
+}
+END_TEST
+
+static Suite *wait_suite(void)
+{
+	Suite *s = suite_create("wait");
+	TCase *tc = tcase_create("cpus");
+
+	tcase_set_timeout(tc, TU_TIMEOUT);
+#ifdef HAVE_SCHED_GETAFFINITY
+	tcase_add_test(tc, usable_cpus_follow_the_affinity_mask);
+	tcase_add_test(tc, one_usable_cpu_never_spins);
+#endif
+	tcase_add_test(tc, more_threads_than_cpus_yield);
+	tcase_add_test(tc, one_spinner_per_end);
+	tcase_add_test(tc, no_budget_means_sleep_at_once);
+	tcase_add_test(tc, a_watch_ends_when_its_budget_runs_out);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("budget");
+	tcase_set_timeout(tc, TU_TIMEOUT);
+	tcase_add_test(tc, a_failed_watch_halves_the_budget);
+	tcase_add_test(tc, a_wait_longer_than_two_wakeups_halves_the_budget);
+	tcase_add_test(tc, a_short_wait_moves_the_budget_towards_twice_it);
+	tcase_add_test(tc, the_budget_never_exceeds_two_wakeups);
+	tcase_add_test(tc, sleepers_measure_the_wakeup);
+	tcase_add_test(tc, a_preempted_spinner_stops_spinning);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(wait_suite());
+}
