@@ -540,10 +540,12 @@ static int watch_locked(workq_t *q, struct end *e,
                         long long *seen)
 {
 	size_t threads = load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
+	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
+	             0;
 	long long budget;
 	enum workq__watch_how how;
 
-	how = workq__watch_budget(&e->watch, threads, start, &budget);
+	how = workq__watch_budget(&e->watch, threads, waking, start, &budget);
 	if (how == WATCH_NONE)
 		return 0;
 	workq__unlock(&e->mu);

@@ -9,13 +9,18 @@
  * budget, how long its next waiter may watch: after every wait it moves
  * halfway towards twice the time that wait lasted until the item (or
  * the slot) was there, as seen by the watcher or, for a sleeper, when
- * its waker signalled; a wait longer than two wake-ups halves it; it
- * never exceeds two wake-ups.  That is the classic spin-then-block rule
+ * its waker signalled; a watch that ran out, and a wait longer than two
+ * wake-ups, halve it; it never exceeds two wake-ups.  One exception:
+ * while a thread of the other end has been signalled and is not yet up,
+ * a waiter may watch for two wake-ups whatever its budget, since what it
+ * waits for comes right after that wake-up; without it, a hand-off
+ * between two threads that both fell asleep once would go on costing
+ * each of them a wake-up per item.  That is the classic spin-then-block rule
  * (Karlin, Li, Manasse and Owicki, SOSP 1991: spinning for as long as a
  * block costs is within twice the best), with the spin cut short when
  * the waits are.  A spinner that finds it lost its CPU while it watched
- * sets the budget to nothing: its CPUs are wanted by other threads, and
- * only a sleeper's short wait makes it watch again.  A waiter watches by pausing on its CPU, at most one
+ * stops at once, and that counts as a failed watch: its CPUs are wanted
+ * by other threads.  A waiter watches by pausing on its CPU, at most one
  * such spinner per end, when the process has a CPU for each thread in
  * the queue's calls; with one usable CPU, or more threads than CPUs, it
  * yields its CPU between looks instead, since the thread it waits for
@@ -275,13 +280,13 @@ void workq__watch_init(struct workq__watch *w)
 }
 
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
-                                          size_t threads, long long now,
-                                          long long *budget)
+                                          size_t threads, int waking,
+                                          long long now, long long *budget)
 {
 	long cpus;
 
-	*budget = w->budget;
-	if (w->budget <= 0)
+	*budget = waking && w->budget < 2 * w->wake ? 2 * w->wake : w->budget;
+	if (*budget <= 0)
 		return WATCH_NONE;
 	cpus = workq__usable_cpus(now);
 	if (cpus == 1 || (long)threads > cpus)
@@ -356,10 +361,8 @@ void workq__watch_learn(struct workq__watch *w, long long waited,
 
 	if (woke >= 0)
 		w->wake += (woke - w->wake) / 4;
-	if (__atomic_exchange_n(&w->preempted, 0, __ATOMIC_RELAXED)) {
-		w->budget = 0;
-		return;
-	}
+	if (__atomic_exchange_n(&w->preempted, 0, __ATOMIC_RELAXED))
+		waited = -1;            /* a failure, whatever came after */
 	max = 2 * w->wake;
 	if (waited > max || waited < 0)
 		w->budget /= 2;

@@ -146,11 +146,12 @@ long long workq__now_ns(void);
 long workq__usable_cpus(long long now);
 void workq__watch_init(struct workq__watch *w);
 /* How a waiter of this end, with `threads` threads in the queue's
- * calls, watches, and for how long (*budget, ns).  WATCH_SPIN makes it
+ * calls, watches, and for how long (*budget, ns); `waking`: a thread of
+ * the other end was signalled and is not up yet.  WATCH_SPIN makes it
  * the end's spinner until workq__watch() returns. */
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
-                                          size_t threads, long long now,
-                                          long long *budget);
+                                          size_t threads, int waking,
+                                          long long now, long long *budget);
 /* Watches, with no lock held, until ready(q) or the budget from `start`
  * runs out.  Returns 1 if it saw ready(q). */
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,
