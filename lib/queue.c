@@ -972,11 +972,10 @@ int workq_create_attr(workq_t **qp, size_t capacity,
 		workq__attr_init(&defaults);
 		a = &defaults;
 	}
+	/* Whatever capacities a plain queue may have, a bound queue needs
+	 * room for an item: only that can bound the items not finished. */
 	if (qp == NULL || capacity == 0 ||
 	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
-		return EINVAL;
-	/* Only room for an item can bound the items not finished. */
-	if (a->bound_unfinished && capacity == 0)
 		return EINVAL;
 	/* No object may exceed PTRDIFF_MAX bytes; do not even ask for one. */
 	if (capacity > (PTRDIFF_MAX - ring_offset() - LINE) /
