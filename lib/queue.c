@@ -1003,7 +1003,6 @@ int workq_create_attr(workq_t **qp, size_t capacity,
 
 int workq_destroy(workq_t *q)
 {
-	void (*release)(void *ptr, void *ctx);
 	int busy;
 
 	if (q == NULL)
@@ -1024,9 +1023,8 @@ int workq_destroy(workq_t *q)
 	pthread_mutex_destroy(&q->join_mu);
 	end_destroy(&q->out);
 	end_destroy(&q->in);
-	/* The block holds q: release is called from a copy. */
-	release = q->release;
-	release(q->block, q->alloc_ctx);
+	/* The block holds q: the call's operands are read before it. */
+	q->release(q->block, q->alloc_ctx);
 	return 0;
 }
 
