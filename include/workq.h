@@ -105,7 +105,8 @@ extern WORKQ_API char workq_done_sentinel;
 
 /*
  * Creates an empty, open queue holding at most `capacity` items, and
- * stores it in *qp.  This is the only call that allocates memory.
+ * stores it in *qp.  It and workq_create_attr() are the only queue calls
+ * that allocate memory.
  * Never blocks.  Thread-safe (touches no shared state).
  *
  * Returns 0 on success; *qp is written only then.
@@ -128,7 +129,8 @@ WORKQ_API WORKQ_NODISCARD int workq_create(workq_t **qp, size_t capacity);
  * thread may call any function on q after destroy returned 0.  Destroy
  * refuses while it can see the queue in use (see EBUSY).
  *
- * Returns 0 on success: q is freed.
+ * Returns 0 on success: q is freed (by the release function of the
+ *   attributes it was made with; free for workq_create's).
  * Returns EINVAL if q is NULL.
  * Returns EBUSY, and frees nothing, while a thread is inside workq_put,
  *   workq_timed_put, workq_put_many, workq_get, workq_timed_get,
@@ -138,6 +140,128 @@ WORKQ_API WORKQ_NODISCARD int workq_create(workq_t **qp, size_t capacity);
  * Since: 0.1
  */
 WORKQ_API int workq_destroy(workq_t *q);
+
+/* ------------------------------------------------------------------ */
+/* Queue attributes (0.3)                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Opaque queue attributes, read by workq_create_attr(), which copies
+ * what it needs: the object may be changed or destroyed as soon as the
+ * create returned, and never affects a queue already made.  Set from
+ * one thread at a time.
+ */
+typedef struct workq_attr workq_attr_t;
+
+/* How a call that must wait watches the queue before it sleeps; see
+ * workq_attr_set_spin(). */
+#define WORKQ_SPIN_ADAPTIVE 0
+#define WORKQ_SPIN_NEVER 1
+
+/*
+ * Makes a queue attribute object holding the defaults, those of
+ * workq_create(): the adaptive waiting policy, malloc and free, and no
+ * bound on unfinished items.  Never blocks.  Thread-safe.
+ *
+ * Returns 0 with the object in *attrp (written only on success).
+ * Returns EINVAL if attrp is NULL.
+ * Returns ENOMEM if memory cannot be allocated.
+ *
+ * Ownership: the caller owns the object; pair with workq_attr_destroy().
+ * Since: 0.3
+ */
+WORKQ_API WORKQ_NODISCARD int workq_attr_create(workq_attr_t **attrp);
+
+/*
+ * Frees an attribute object.  Queues made with it are unaffected.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL if attr is NULL.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_attr_destroy(workq_attr_t *attr);
+
+/*
+ * Sets how a put that finds no room, or a get that finds no item,
+ * waits.  WORKQ_SPIN_ADAPTIVE, the default, lets it watch the queue for
+ * a while first, as long as recent waits say a hand-off is near, so
+ * that it need not sleep and be woken (see the README's "How a blocked
+ * call waits").  WORKQ_SPIN_NEVER makes it sleep at once: no CPU time
+ * is spent waiting, at the price of a wake-up for every hand-off that
+ * finds the other side not there yet, as on a machine whose CPUs other
+ * work needs.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL, changing nothing, if attr is NULL or policy is
+ *   neither WORKQ_SPIN_ADAPTIVE nor WORKQ_SPIN_NEVER.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_attr_set_spin(workq_attr_t *attr, int policy);
+
+/*
+ * Sets the allocator for the memory that workq_create_attr() allocates
+ * (the queue and its ring, one block): alloc(size, ctx) returns size
+ * bytes suitably aligned for any object, or NULL; release(ptr, ctx)
+ * frees what alloc returned.  The block is released by workq_destroy()
+ * when it returns 0, or by the failed create that allocated it.  Both
+ * NULL restore malloc and free.  They are called from the thread that
+ * calls create or destroy.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL, changing nothing, if attr is NULL or exactly one of
+ *   alloc and release is NULL.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int
+workq_attr_set_allocator(workq_attr_t *attr,
+                         void *(*alloc)(size_t size, void *ctx),
+                         void (*release)(void *ptr, void *ctx), void *ctx);
+
+/*
+ * With on = 1, every accepted item counts against the capacity until it
+ * is finished (workq_task_done, or removed by workq_discard), not only
+ * while it is queued: a queue of capacity N then holds at most N items
+ * accepted and not yet finished, and a put waits (try_put: EAGAIN;
+ * timed_put: ETIMEDOUT) while that many are, even when the ring is
+ * empty.  Each workq_task_done that makes room wakes a waiting
+ * producer.  A pool's workers call workq_task_done after each item, so
+ * a pool on such a queue bounds its queued and running jobs together.
+ * Consumers must then call workq_task_done for each item they take, or
+ * the producers wait forever.  on = 0, the default, bounds the items
+ * queued only.
+ *
+ * Returns 0 on success.
+ * Returns EINVAL, changing nothing, if attr is NULL or on is neither 0
+ *   nor 1.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_attr_set_bound_unfinished(workq_attr_t *attr, int on);
+
+/*
+ * As workq_create(), with attributes; attr NULL gives the defaults,
+ * and then it is exactly workq_create().  attr is only read: it may be
+ * destroyed once this returns.  Never blocks.  Thread-safe (touches no
+ * shared state but attr).
+ *
+ * Returns 0 on success; *qp is written only then.
+ * Returns EINVAL if qp is NULL, or capacity is one workq_create()
+ *   refuses, or attr bounds unfinished items and capacity is 0.
+ * Returns ENOMEM if attr's allocator (or malloc) returns NULL, or the
+ *   queue would be too large to ask for.
+ * Returns EAGAIN (or another pthread init error) if a mutex or a
+ *   condition variable cannot be initialised; the block is released.
+ *
+ * Ownership: the caller owns the new queue; pair with workq_destroy(),
+ * which frees it with attr's release function.
+ * Since: 0.3
+ */
+WORKQ_API WORKQ_NODISCARD int workq_create_attr(workq_t **qp,
+                                                size_t capacity,
+                                                const workq_attr_t *attr);
 
 /* ------------------------------------------------------------------ */
 /* Putting                                                             */
@@ -394,13 +518,31 @@ WORKQ_API int workq_join(workq_t *q);
  */
 WORKQ_API int workq_timed_join(workq_t *q, const struct timespec *timeout);
 
+/*
+ * The number of items accepted and not yet finished: those queued,
+ * those taken by consumers that have not called workq_task_done for
+ * them yet, less any workq_task_done called ahead of its item.  What
+ * workq_join waits to see at 0, and what a queue made with
+ * workq_attr_set_bound_unfinished() keeps at most at its capacity.
+ * Every queue keeps the count, bound or not.  Never blocks (beyond the
+ * queue's completion mutex).  Safe from any thread; a snapshot that
+ * other threads may change at once.
+ *
+ * Returns the count, or 0 if q is NULL.
+ *
+ * Since: 0.3
+ */
+WORKQ_API size_t workq_unfinished(const workq_t *q);
+
 /* ------------------------------------------------------------------ */
 /* Inspection                                                          */
 /* ------------------------------------------------------------------ */
 
 /*
- * The number of items queued now, the sentinel not counted.  Never
- * blocks (beyond the queue's two mutexes).  Safe from any thread; a snapshot
+ * The number of items queued now, the sentinel not counted.  On a queue
+ * that bounds unfinished items too, still the items queued: those taken
+ * and not finished are counted by workq_unfinished().  Never blocks
+ * (beyond the queue's two mutexes).  Safe from any thread; a snapshot
  * that other threads may change at once.
  *
  * Returns the count, or 0 if q is NULL.
@@ -488,7 +630,11 @@ struct workq_stats {
 /*
  * Copies the queue's counters into *st, as one consistent snapshot:
  * st->puts == st->gets + st->discarded + st->size always holds.  Never
- * blocks (beyond the queue's two mutexes).  Safe from any thread.
+ * blocks (beyond the queue's two mutexes).  Safe from any thread.  On a
+ * queue that bounds unfinished items (workq_attr_set_bound_unfinished)
+ * size and high_water still count items queued, never those taken and
+ * not finished (see workq_unfinished); put_waits and blocked_producers
+ * count puts that waited for either kind of room.
  *
  * Returns 0 with the snapshot in *st.
  * Returns EINVAL if q or st is NULL.

@@ -17,23 +17,11 @@
 
 #include "workq-internal.h"
 
-static void *default_alloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	return malloc(size);
-}
-
-static void default_release(void *ptr, void *ctx)
-{
-	(void)ctx;
-	free(ptr);
-}
-
 void workq__pool_attr_init(struct workq_pool_attr *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->alloc = default_alloc;
-	a->release = default_release;
+	a->alloc = workq__default_alloc;
+	a->release = workq__default_release;
 }
 
 int workq_pool_attr_create(workq_pool_attr_t **attrp)
@@ -112,8 +100,8 @@ int workq_pool_attr_set_allocator(workq_pool_attr_t *attr,
 		return EINVAL;
 	if (alloc == NULL) {
 		/* Both NULL: back to malloc and free. */
-		attr->alloc = default_alloc;
-		attr->release = default_release;
+		attr->alloc = workq__default_alloc;
+		attr->release = workq__default_release;
 		attr->alloc_ctx = NULL;
 		return 0;
 	}

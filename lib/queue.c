@@ -14,6 +14,11 @@
  *     and was counted while it held both ends' mutexes: whoever changes
  *     the other end afterwards sees the count and signals.
  *  5. Unfinished work = items accepted - finished >= 0 (see accepted()).
+ *  6. On a bound queue, in.pos - finished <= cap: a put takes room only
+ *     where both the ring and the unfinished bound leave it; a producer
+ *     asleep for room also held join_mu when it counted itself, so a
+ *     task_done that finishes an item afterwards sees the count and
+ *     signals (finish_one()).
  *
  * Design.  The two-lock queue of Michael and Scott ("Simple, Fast, and
  * Practical Non-Blocking and Blocking Concurrent Queue Algorithms",
@@ -39,6 +44,8 @@
  * Lock order: note_mu (only workq_pollfd takes others under it), then
  * out.mu, then in.mu, then join_mu.  A producer that must take out.mu
  * drops in.mu first; its busy count keeps the queue alive meanwhile.
+ * task_done, which finishes under join_mu, drops it before it takes
+ * in.mu to wake a producer.
  *
  * Cancellation.  Only the condvar waits are cancellation points.  Each
  * is wrapped in a cleanup handler that undoes the thread's waiter and
@@ -102,6 +109,8 @@ struct workq {
 
 	/* Read by both ends on every call; written rarely. */
 	size_t cap;                 /* (c) most items queued at once */
+	int bound;                  /* (c) unfinished items count against
+	                             *     cap too (invariant 6) */
 	struct slot *slots;         /* (c) the ring, cap entries; see the top
 	                             *     and workq_create() */
 	int closed;                 /* (in.mu, a) set once by close/discard */
@@ -129,11 +138,15 @@ struct workq {
 	 * unfinished_locked()): a put costs nothing more, and task_done and
 	 * join meet under join_mu, which also orders the work done before
 	 * task_done before join's return. */
-	size_t finished;            /* (join_mu) task_done calls, discards */
+	size_t finished;            /* (join_mu, a) task_done calls and
+	                             *     discards; bound queues' producers
+	                             *     read it (bound_room_locked()) */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
-	void *block;                /* (c) what malloc returned; see
-	                             *     workq_create() */
+	void *block;                /* (c) what alloc returned; see
+	                             *     workq_create_attr() */
+	void (*release)(void *ptr, void *ctx); /* (c) frees block */
+	void *alloc_ctx;            /* (c) release's ctx */
 };
 
 /* How a call behaves when it would have to wait. */
@@ -196,8 +209,30 @@ static void leave(struct end *e)
 /* ------------------------------------------------------------------ */
 
 /*
+ * `room` cut down to what a bound queue's unfinished bound leaves: cap
+ * less the items accepted (in.pos, exact under in.mu) and not finished.
+ * Without join_mu, finished may lag, which only understates the room;
+ * the last look before a sleep holds join_mu (producer_may_proceed()).
+ * Called with in.mu held, so no put is half done and finished <= in.pos
+ * (see accepted()).
+ */
+static size_t bound_room_locked(const workq_t *q, size_t room)
+{
+	size_t finished, unfinished;
+
+	if (!q->bound)
+		return room;
+	finished = load_acquire(&q->finished);
+	unfinished = finished < q->in.pos ? q->in.pos - finished : 0;
+	if (unfinished >= q->cap)
+		return 0;
+	return q->cap - unfinished < room ? q->cap - unfinished : room;
+}
+
+/*
  * Free slots, at least `want` of them if the producers' copy of out.pos
- * is stale enough to hide them.  Called with in.mu held.
+ * is stale enough to hide them, within a bound queue's unfinished bound.
+ * Called with in.mu held.
  */
 static size_t room_locked(workq_t *q, size_t want)
 {
@@ -208,7 +243,7 @@ static size_t room_locked(workq_t *q, size_t want)
 		workq__happens_after(&q->out.pos);
 		used = q->in.pos - q->in.seen;
 	}
-	return q->cap - used;
+	return bound_room_locked(q, q->cap - used);
 }
 
 /*
@@ -255,12 +290,28 @@ static size_t items_locked(workq_t *q, size_t want)
 	return n;
 }
 
+/* Without any lock: has a bound queue room under its unfinished bound?
+ * finished is loaded first, so in.pos can only have grown since, which
+ * understates the room; finished ahead of in.pos (a put half done) is
+ * room, or soon will be. */
+static int bound_room_fresh(const workq_t *q)
+{
+	size_t finished, in;
+
+	if (!q->bound)
+		return 1;
+	finished = load_acquire(&q->finished);
+	in = load_relaxed(&q->in.pos);
+	return finished >= in || in - finished < q->cap;
+}
+
 /* Without any lock: is it worth a producer's (or a consumer's) taking
  * the lock again?  Used by spinners and by the last check before a
  * sleep. */
 static int room_fresh(const workq_t *q)
 {
-	return load_relaxed(&q->in.pos) - load_acquire(&q->out.pos) < q->cap ||
+	return (load_relaxed(&q->in.pos) - load_acquire(&q->out.pos) < q->cap &&
+	        bound_room_fresh(q)) ||
 	       is_closed(q);
 }
 
@@ -488,9 +539,11 @@ static int wait_on(struct waiter *w, pthread_cond_t *cv,
 
 /*
  * A producer's last look before sleeping, with both mutexes held (see
- * the top comment).  Returns 0 if it is now counted in in_waiters and
- * must sleep, 1 if it must not.  Called with in.mu held; returns with
- * it held, having dropped it to take out.mu first.
+ * the top comment), and on a bound queue join_mu too, so that a
+ * task_done sees the count or the producer sees its item finished
+ * (invariant 6).  Returns 0 if it is now counted in in_waiters and must
+ * sleep, 1 if it must not.  Called with in.mu held; returns with it
+ * held, having dropped it to take out.mu first.
  */
 static int producer_may_proceed(workq_t *q)
 {
@@ -499,10 +552,15 @@ static int producer_may_proceed(workq_t *q)
 	workq__unlock(&q->in.mu);
 	workq__lock(&q->out.mu);
 	workq__lock(&q->in.mu);
-	ready = q->closed || q->in.pos - q->out.pos < q->cap;
+	if (q->bound)
+		workq__lock(&q->join_mu);
+	ready = q->closed || (q->in.pos - q->out.pos < q->cap &&
+	                      bound_room_locked(q, 1) > 0);
 	if (!ready)
 		__atomic_store_n(&q->in_waiters, q->in_waiters + 1,
 		                 __ATOMIC_RELAXED);
+	if (q->bound)
+		workq__unlock(&q->join_mu);
 	workq__unlock(&q->out.mu);
 	return ready;
 }
@@ -757,21 +815,32 @@ static size_t unfinished_locked(const workq_t *q)
 
 /*
  * Marks one item finished, unless none is unfinished (task_done may have
- * been called ahead); wakes the joiners when none is left.  Returns 1 if
- * it marked one, else 0.  Callers may hold out.mu.
+ * been called ahead); wakes the joiners when none is left, and on a
+ * bound queue a producer asleep for the room it made.  Returns 1 if it
+ * marked one, else 0.  Callers may hold out.mu, not in.mu.
  */
 static int finish_one(workq_t *q)
 {
 	int marked = 0;
+	int sleepers = 0;
 
 	workq__lock(&q->join_mu);
 	if (unfinished_locked(q) > 0) {
-		q->finished++;
+		store_release(&q->finished, q->finished + 1);
 		marked = 1;
 		if (unfinished_locked(q) == 0 && q->join_waiters > 0)
 			workq__broadcast(&q->all_done);
+		/* A producer counts itself under join_mu (invariant 6). */
+		sleepers = q->bound &&
+		           idle_sleepers(&q->in_waiters, &q->in_woken);
 	}
 	workq__unlock(&q->join_mu);
+	if (sleepers) {
+		/* in.mu comes before join_mu: dropped first, see the top. */
+		workq__lock(&q->in.mu);
+		wake_locked(&q->in, q->in_waiters, &q->in_woken, 1);
+		workq__unlock(&q->in.mu);
+	}
 	return marked;
 }
 
@@ -804,7 +873,7 @@ static void closed_wake_consumers(workq_t *q)
 /* Life cycle                                                          */
 /* ------------------------------------------------------------------ */
 
-static int end_init(struct end *e)
+static int end_init(struct end *e, int policy)
 {
 	int err = workq__mutex_init(&e->mu);
 
@@ -817,7 +886,7 @@ static int end_init(struct end *e)
 	}
 	e->pos = e->idx = e->seen = e->busy = 0;
 	e->ops = e->waits = 0;
-	workq__watch_init(&e->watch);
+	workq__watch_init(&e->watch, policy);
 	return 0;
 }
 
@@ -827,15 +896,15 @@ static void end_destroy(struct end *e)
 	pthread_mutex_destroy(&e->mu);
 }
 
-/* The rest of workq_create, once the memory is there. */
-static int init(workq_t *q, size_t capacity)
+/* The rest of workq_create_attr, once the memory is there. */
+static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 {
 	size_t i;
-	int err = end_init(&q->in);
+	int err = end_init(&q->in, a->spin);
 
 	if (err != 0)
 		return err;
-	err = end_init(&q->out);
+	err = end_init(&q->out, a->spin);
 	if (err != 0)
 		goto fail_out;
 	err = pthread_mutex_init(&q->join_mu, NULL);
@@ -848,6 +917,7 @@ static int init(workq_t *q, size_t capacity)
 	if (err != 0)
 		goto fail_note_mu;
 	q->cap = capacity;
+	q->bound = a->bound_unfinished;
 	for (i = 0; i < capacity; i++)
 		q->slots[i].seq = 0;
 	q->closed = 0;
@@ -887,11 +957,25 @@ static size_t ring_offset(void)
  */
 int workq_create(workq_t **qp, size_t capacity)
 {
+	return workq_create_attr(qp, capacity, NULL);
+}
+
+int workq_create_attr(workq_t **qp, size_t capacity,
+                      const workq_attr_t *attr)
+{
+	workq_attr_t defaults;
+	const workq_attr_t *a = attr;
 	workq_t *q;
 	char *block;
 	int saved_errno = errno;
 	int err;
 
+	if (a == NULL) {
+		workq__attr_init(&defaults);
+		a = &defaults;
+	}
+	/* Whatever capacities a plain queue may have, a bound queue needs
+	 * room for an item: only that can bound the items not finished. */
 	if (qp == NULL || capacity == 0 ||
 	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
 		return EINVAL;
@@ -899,18 +983,20 @@ int workq_create(workq_t **qp, size_t capacity)
 	if (capacity > (PTRDIFF_MAX - ring_offset() - LINE) /
 	               sizeof(struct slot))
 		return ENOMEM;
-	block = malloc(LINE - 1 + ring_offset() +
-	               capacity * sizeof(struct slot));
+	block = a->alloc(LINE - 1 + ring_offset() +
+	                 capacity * sizeof(struct slot), a->alloc_ctx);
 	errno = saved_errno;    /* the API never sets errno */
 	if (block == NULL)
 		return ENOMEM;
 	q = (workq_t *)(void *)(block + (LINE - (uintptr_t)block % LINE) % LINE);
 	q->block = block;
+	q->release = a->release;
+	q->alloc_ctx = a->alloc_ctx;
 	q->slots = (struct slot *)(void *)((char *)q + ring_offset());
-	err = init(q, capacity);
+	err = init(q, capacity, a);
 	errno = saved_errno;    /* nor does sysconf, for init, on failure */
 	if (err != 0) {
-		free(block);
+		a->release(block, a->alloc_ctx);
 		return err;
 	}
 	*qp = q;
@@ -939,7 +1025,8 @@ int workq_destroy(workq_t *q)
 	pthread_mutex_destroy(&q->join_mu);
 	end_destroy(&q->out);
 	end_destroy(&q->in);
-	free(q->block);
+	/* The block holds q: the call's operands are read before it. */
+	q->release(q->block, q->alloc_ctx);
 	return 0;
 }
 
@@ -1472,4 +1559,21 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Unfinished items (0.3)                                              */
+/* ------------------------------------------------------------------ */
+
+size_t workq_unfinished(const workq_t *q)
+{
+	size_t n;
+
+	if (q == NULL)
+		return 0;
+	/* As the inspectors above: locking leaves the queue as it was. */
+	workq__lock((pthread_mutex_t *)&q->join_mu);
+	n = unfinished_locked(q);
+	workq__unlock((pthread_mutex_t *)&q->join_mu);
+	return n;
 }

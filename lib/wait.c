@@ -28,6 +28,9 @@
  * may use: its affinity mask, capped by a cgroup CPU quota (v1 or v2),
  * re-read once a second.
  *
+ * A queue made with the WORKQ_SPIN_NEVER attribute never watches: its
+ * waiters sleep at once.
+ *
  * Callers hold the end's mutex around workq__watch_budget() and
  * workq__watch_learn(), and drop it around workq__watch().
  */
@@ -270,13 +273,14 @@ long workq__usable_cpus(long long now)
 /* Watching                                                            */
 /* ------------------------------------------------------------------ */
 
-void workq__watch_init(struct workq__watch *w)
+void workq__watch_init(struct workq__watch *w, int policy)
 {
 	w->wake = WAKE_GUESS_NS;
 	w->budget = WAKE_GUESS_NS;
 	w->signalled = 0;
 	w->spinner = 0;
 	w->preempted = 0;
+	w->policy = policy;
 }
 
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
@@ -285,6 +289,12 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 {
 	long cpus;
 
+	/* The queue's owner said its CPUs are for other work: the waiter
+	 * sleeps at once, whatever the waits so far would allow. */
+	if (w->policy == WORKQ_SPIN_NEVER) {
+		*budget = 0;
+		return WATCH_NONE;
+	}
 	*budget = waking && w->budget < 2 * w->wake ? 2 * w->wake : w->budget;
 	if (*budget <= 0)
 		return WATCH_NONE;

@@ -131,6 +131,8 @@ struct workq__watch {
 	long long signalled;    /* when its sleepers were last signalled */
 	int spinner;            /* (a) 1 while one of its waiters spins */
 	int preempted;          /* (a) the spinner lost its CPU meanwhile */
+	int policy;             /* (c) WORKQ_SPIN_*, from the queue's
+	                         *     attributes: NEVER never watches */
 };
 
 enum workq__watch_how {
@@ -144,11 +146,13 @@ long long workq__now_ns(void);
 /* CPUs the process may use: affinity capped by a cgroup quota; at
  * least 1.  Re-read at most once a second, `now` being the clock. */
 long workq__usable_cpus(long long now);
-void workq__watch_init(struct workq__watch *w);
+/* Starts a watch with the given policy (WORKQ_SPIN_*). */
+void workq__watch_init(struct workq__watch *w, int policy);
 /* How a waiter of this end, with `threads` threads in the queue's
- * calls, watches, and for how long (*budget, ns); `waking`: a thread of
- * the other end was signalled and is not up yet.  WATCH_SPIN makes it
- * the end's spinner until workq__watch() returns. */
+ * calls, watches, and for how long (*budget, ns): never at all under
+ * WORKQ_SPIN_NEVER; `waking`: a thread of the other end was signalled
+ * and is not up yet.  WATCH_SPIN makes it the end's spinner until
+ * workq__watch() returns. */
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
                                           long long now, long long *budget);
@@ -195,6 +199,31 @@ struct workq_pool_attr {
 /* Fills *a with the defaults: names "workq-N", the system's stack
  * size, no hooks, malloc and free. */
 void workq__pool_attr_init(struct workq_pool_attr *a);
+
+/*
+ * The allocator both kinds of attributes start with: malloc and free,
+ * ctx unused (lib/queue_attr.c).
+ */
+void *workq__default_alloc(size_t size, void *ctx);
+void workq__default_release(void *ptr, void *ctx);
+
+/*
+ * Queue attributes (lib/queue_attr.c).  workq_create_attr() copies them
+ * into the queue.  Every field is set through a workq_attr_set_* call,
+ * which checks it; alloc and release are never NULL.
+ */
+struct workq_attr {
+	int spin;                       /* WORKQ_SPIN_* */
+	int bound_unfinished;           /* 1: unfinished items count
+	                                 *    against the capacity */
+	void *(*alloc)(size_t size, void *ctx);
+	void (*release)(void *ptr, void *ctx);
+	void *alloc_ctx;
+};
+
+/* Fills *a with the defaults, those of workq_create(): the adaptive
+ * policy, no bound on unfinished items, malloc and free. */
+void workq__attr_init(struct workq_attr *a);
 
 /*
  * For pools that shrink (lib/queue.c).  workq__get_unless() is

@@ -66,7 +66,7 @@ START_TEST(one_usable_cpu_never_spins)
 	long long budget;
 	size_t threads;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	pin_to_one(&old);
 	for (threads = 1; threads <= 4; threads++)
 		ck_assert_int_eq(workq__watch_budget(&w, threads, 0, later(1),
@@ -82,7 +82,7 @@ START_TEST(more_threads_than_cpus_yield)
 	long long budget;
 	long cpus = workq__usable_cpus(later(1));
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, 0, later(1),
 	                                     &budget), WATCH_YIELD);
 	ck_assert_int_eq(w.spinner, 0);
@@ -96,7 +96,7 @@ START_TEST(one_spinner_per_end)
 
 	if (workq__usable_cpus(later(1)) < 2)
 		return;         /* one CPU: nobody spins (tested above) */
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1), &budget),
 	                 WATCH_SPIN);
 	ck_assert_int_gt(budget, 0);
@@ -115,7 +115,7 @@ START_TEST(no_budget_means_sleep_at_once)
 	struct workq__watch w;
 	long long budget;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 0;
 	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1), &budget),
 	                 WATCH_NONE);
@@ -127,7 +127,7 @@ START_TEST(a_waking_partner_lends_two_wakeups)
 	struct workq__watch w;
 	long long budget;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 0;
 	ck_assert_int_ne(workq__watch_budget(&w, 1, 1, later(1), &budget),
@@ -137,12 +137,30 @@ START_TEST(a_waking_partner_lends_two_wakeups)
 }
 END_TEST
 
+START_TEST(spin_never_never_watches)
+{
+	struct workq__watch w;
+	long long budget;
+	size_t threads;
+
+	workq__watch_init(&w, WORKQ_SPIN_NEVER);
+	w.budget = 20000;
+	for (threads = 1; threads <= 4; threads++) {
+		ck_assert_int_eq(workq__watch_budget(&w, threads, 0, later(1),
+		                                     &budget), WATCH_NONE);
+		ck_assert_int_eq(workq__watch_budget(&w, threads, 1, later(1),
+		                                     &budget), WATCH_NONE);
+	}
+	ck_assert_int_eq(w.spinner, 0);
+}
+END_TEST
+
 START_TEST(a_watch_ends_when_its_budget_runs_out)
 {
 	struct workq__watch w;
 	long long start = workq__now_ns();
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.spinner = 1;
 	ck_assert_int_eq(workq__watch(&w, WATCH_SPIN, NULL, never, start,
 	                              20000), 0);
@@ -159,7 +177,7 @@ START_TEST(a_failed_watch_halves_the_budget)
 {
 	struct workq__watch w;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 8000;
 	workq__watch_learn(&w, -1, -1);
 	ck_assert_int_eq(w.budget, 4000);
@@ -172,7 +190,7 @@ START_TEST(a_wait_longer_than_two_wakeups_halves_the_budget)
 {
 	struct workq__watch w;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 8000;
 	workq__watch_learn(&w, 20001, -1);
@@ -184,7 +202,7 @@ START_TEST(a_short_wait_moves_the_budget_towards_twice_it)
 {
 	struct workq__watch w;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 8000;
 	workq__watch_learn(&w, 1000, -1);       /* towards 2000 */
@@ -199,7 +217,7 @@ START_TEST(the_budget_never_exceeds_two_wakeups)
 	struct workq__watch w;
 	int i;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 15000;
 	for (i = 0; i < 10; i++)
@@ -214,7 +232,7 @@ START_TEST(sleepers_measure_the_wakeup)
 	struct workq__watch w;
 	int i;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	for (i = 0; i < 40; i++)
 		workq__watch_learn(&w, 100000, 3000);
 	ck_assert_int_ge(w.wake, 3000);
@@ -228,7 +246,7 @@ START_TEST(a_preempted_spinner_counts_as_a_failure)
 {
 	struct workq__watch w;
 
-	workq__watch_init(&w);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 8000;
 	w.preempted = 1;
 	workq__watch_learn(&w, 100, -1);
@@ -253,6 +271,7 @@ static Suite *wait_suite(void)
 	tcase_add_test(tc, one_spinner_per_end);
 	tcase_add_test(tc, no_budget_means_sleep_at_once);
 	tcase_add_test(tc, a_waking_partner_lends_two_wakeups);
+	tcase_add_test(tc, spin_never_never_watches);
 	tcase_add_test(tc, a_watch_ends_when_its_budget_runs_out);
 	suite_add_tcase(s, tc);
 
