@@ -14,6 +14,20 @@
  *     and was counted while it held both ends' mutexes: whoever changes
  *     the other end afterwards sees the count and signals.
  *  5. Unfinished work = items accepted - finished >= 0 (see accepted()).
+ *  6. Capacity 0 (rendezvous) is a ring of one slot whose item is only
+ *     offered: its putter is still inside its put, which returns 0 only
+ *     once out.pos has passed the item.  Consumers take it only while
+ *     the queue is open; otherwise its putter withdraws it (pops it
+ *     itself, under out.mu, in.mu and join_mu, uncounting it from
+ *     in.ops and counting it in withdrawn) before it returns, and the
+ *     item is the caller's again.  So on capacity 0 the items accepted
+ *     are out.pos - withdrawn, and an offered item counts in the size
+ *     and in puts exactly while it is in the ring.
+ *  7. Capacity 0: a putter waiting for its item to be taken is counted
+ *     in handoff_waiters and sleeps on `taken`; every take, every
+ *     withdrawal, close, and a consumer that stops waiting wake them.
+ *     A consumer waiting in a get (watching or asleep) is counted in
+ *     getters, which try_put needs to be non-zero to offer at all.
  *
  * Design.  The two-lock queue of Michael and Scott ("Simple, Fast, and
  * Practical Non-Blocking and Blocking Concurrent Queue Algorithms",
@@ -40,9 +54,17 @@
  * out.mu, then in.mu, then join_mu.  A producer that must take out.mu
  * drops in.mu first; its busy count keeps the queue alive meanwhile.
  *
+ * Capacity 0.  A rendezvous is the ring at capacity 1 plus a second
+ * wait on the producers' side: a put places its item as a put at
+ * capacity 1 would, then sleeps on `taken` under out.mu, where a take
+ * is decided, until a consumer took it or it must be withdrawn
+ * (invariants 6 and 7).  The queues of capacity 1 and more pay one
+ * predictable branch on `rendezvous` in a put and one in a get.
+ *
  * Cancellation.  Only the condvar waits are cancellation points.  Each
  * is wrapped in a cleanup handler that undoes the thread's waiter and
- * busy counts, passes on any wake-up it may have consumed, and unlocks.
+ * busy counts, passes on any wake-up it may have consumed, and unlocks;
+ * a putter cancelled while its item is offered withdraws it first.
  */
 #include <config.h>
 
@@ -101,7 +123,9 @@ struct workq {
 	char pad_out[LINE];
 
 	/* Read by both ends on every call; written rarely. */
-	size_t cap;                 /* (c) most items queued at once */
+	size_t cap;                 /* (c) most items queued at once; 1 for
+	                             *     a rendezvous queue (capacity 0) */
+	int rendezvous;             /* (c) created with capacity 0 */
 	struct slot *slots;         /* (c) the ring, cap entries; see the top
 	                             *     and workq_create() */
 	int closed;                 /* (in.mu, a) set once by close/discard */
@@ -130,6 +154,13 @@ struct workq {
 	 * join meet under join_mu, which also orders the work done before
 	 * task_done before join's return. */
 	size_t finished;            /* (join_mu) task_done calls, discards */
+	/* Capacity 0 only (invariants 6 and 7). */
+	size_t withdrawn;           /* (join_mu, also out.mu and in.mu held
+	                             *     to write) items taken back */
+	pthread_cond_t taken;       /* (out.mu) putters wait for the take */
+	size_t handoff_waiters;     /* (out.mu) putters asleep on taken */
+	size_t getters;             /* (out.mu, a) consumers waiting in a
+	                             *     get; read by try_put under in.mu */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
 	void *block;                /* (c) what malloc returned; see
@@ -400,6 +431,11 @@ static void poke_producers_locked(workq_t *q, size_t k)
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           get_may_lower(q);
 
+	/* Capacity 0: the take is its putter's success.  A broadcast, as a
+	 * putter whose item was taken may not be up yet when the next one
+	 * sleeps there too. */
+	if (q->rendezvous && q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
 	if (idle_sleepers(&q->in_waiters, &q->in_woken)) {
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, k);
@@ -439,6 +475,30 @@ static void pass_on_item(workq_t *q)
 {
 	if (item_fresh(q))
 		wake_locked(&q->out, q->out_waiters, &q->out_woken, 1);
+}
+
+/*
+ * Capacity 0: a consumer starts or stops waiting in a get (invariant 7).
+ * A try_put whose item waits for a taker gives up once none is left, so
+ * the last one to go wakes it.  Called with out.mu held.
+ */
+static void getter_waits(workq_t *q)
+{
+	__atomic_store_n(&q->getters, q->getters + 1, __ATOMIC_RELAXED);
+}
+
+static void getter_leaves(workq_t *q)
+{
+	__atomic_store_n(&q->getters, q->getters - 1, __ATOMIC_RELAXED);
+	if (q->getters == 0 && q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
+}
+
+/* A waiting consumer of a rendezvous queue, cancelled. */
+static void pass_on_getter(workq_t *q)
+{
+	pass_on_item(q);
+	getter_leaves(q);
 }
 
 /*
@@ -639,7 +699,8 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
-		            &q->out.busy, pass_on_item };
+		            &q->out.busy,
+		            q->rendezvous ? pass_on_getter : pass_on_item };
 	long long start = 0;
 	int asleep = 0;
 	long long seen = -1;
@@ -647,19 +708,24 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 
 	for (;;) {
 		if (items_locked(q, 1) > 0) {
-			err = 0;
+			/* Capacity 0: once closed, an offered item is its
+			 * putter's again (invariant 6). */
+			err = q->rendezvous && is_closed(q) ? WORKQ_CLOSED : 0;
 			break;
 		}
 		/* Closing publishes every accepted item first: once closed
 		 * is seen, one more look at the slots is the last word. */
 		if (is_closed(q)) {
-			err = items_locked(q, 1) > 0 ? 0 : WORKQ_CLOSED;
+			err = items_locked(q, 1) > 0 && !q->rendezvous ?
+			      0 : WORKQ_CLOSED;
 			break;
 		}
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
 		if (start == 0) {
 			start = workq__now_ns();
+			if (q->rendezvous)
+				getter_waits(q);
 			if (watch_locked(q, &q->out, item_fresh, start,
 			                 &seen))
 				continue;
@@ -677,8 +743,11 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 			break;
 		}
 	}
-	if (start != 0)
+	if (start != 0) {
 		learn_locked(&q->out, start, asleep, seen);
+		if (q->rendezvous)
+			getter_leaves(q);
+	}
 	return err;
 }
 
@@ -750,6 +819,10 @@ static size_t unfinished_locked(const workq_t *q)
 {
 	size_t out = load_acquire(&q->out.pos);
 
+	/* Capacity 0: accepted means taken (invariant 6); withdrawals
+	 * move out.pos and withdrawn together under join_mu. */
+	if (q->rendezvous)
+		return out - q->withdrawn - q->finished;
 	return accepted(q, load_acquire(&q->in.pos), out) - q->finished;
 }
 
@@ -793,6 +866,9 @@ static void closed_wake_consumers(workq_t *q)
 {
 	workq__lock(&q->out.mu);
 	wake_all_locked(&q->out, q->out_waiters, &q->out_woken);
+	/* Capacity 0: putters whose items are offered withdraw them. */
+	if (q->rendezvous && q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
 	workq__unlock(&q->out.mu);
 	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
 		notify(q);
@@ -845,20 +921,28 @@ static int init(workq_t *q, size_t capacity)
 	err = workq__mutex_init(&q->note_mu);
 	if (err != 0)
 		goto fail_note_mu;
-	q->cap = capacity;
-	for (i = 0; i < capacity; i++)
+	err = workq__cond_init(&q->taken);
+	if (err != 0)
+		goto fail_taken;
+	/* Capacity 0 is a ring of one slot whose item is only offered. */
+	q->rendezvous = capacity == 0;
+	q->cap = capacity == 0 ? 1 : capacity;
+	for (i = 0; i < q->cap; i++)
 		q->slots[i].seq = 0;
 	q->closed = 0;
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
 	q->in_woken = q->out_woken = 0;
 	q->note_open = 0;
-	q->finished = 0;
+	q->finished = q->withdrawn = 0;
+	q->handoff_waiters = q->getters = 0;
 	q->pools = q->producers = q->high_water = 0;
 	q->discarded = 0;
 	q->join_busy = 0;
 	workq__notifier_init(&q->note);
 	return 0;
 
+fail_taken:
+	pthread_mutex_destroy(&q->note_mu);
 fail_note_mu:
 	pthread_cond_destroy(&q->all_done);
 fail_all_done:
@@ -890,15 +974,14 @@ int workq_create(workq_t **qp, size_t capacity)
 	int saved_errno = errno;
 	int err;
 
-	if (qp == NULL || capacity == 0 ||
-	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
+	if (qp == NULL || capacity > PTRDIFF_MAX / sizeof(void *) - 1)
 		return EINVAL;
 	/* No object may exceed PTRDIFF_MAX bytes; do not even ask for one. */
 	if (capacity > (PTRDIFF_MAX - ring_offset() - LINE) /
 	               sizeof(struct slot))
 		return ENOMEM;
 	block = malloc(LINE - 1 + ring_offset() +
-	               capacity * sizeof(struct slot));
+	               (capacity == 0 ? 1 : capacity) * sizeof(struct slot));
 	errno = saved_errno;    /* the API never sets errno */
 	if (block == NULL)
 		return ENOMEM;
@@ -932,6 +1015,7 @@ int workq_destroy(workq_t *q)
 	if (busy)
 		return EBUSY;
 	workq__notifier_close(&q->note);
+	pthread_cond_destroy(&q->taken);
 	pthread_mutex_destroy(&q->note_mu);
 	pthread_cond_destroy(&q->all_done);
 	pthread_mutex_destroy(&q->join_mu);
@@ -960,6 +1044,125 @@ void workq__pool_detach(workq_t *q)
 /* ------------------------------------------------------------------ */
 
 /*
+ * Capacity 0: takes back the item offered at position pos unless a
+ * consumer took it (invariant 6): pops it as a get would, but as an item
+ * that was never accepted, so that puts == gets + discarded + size and
+ * the unfinished count hold at every moment either lock shows.  Returns
+ * 1 if it took it back, 0 if it had been taken.  Called with out.mu
+ * held; returns with it held.
+ */
+static int withdraw_locked(workq_t *q, size_t pos)
+{
+	void *item;
+
+	if (q->out.pos != pos)
+		return 0;
+	workq__lock(&q->in.mu);
+	workq__lock(&q->join_mu);
+	(void)items_locked(q, 1);       /* it is there: its putter is here */
+	pop_locked(q, &item, 1);
+	q->withdrawn++;
+	q->in.ops--;
+	workq__unlock(&q->join_mu);
+	workq__unlock(&q->in.mu);
+	/* The slot is free, and the descriptor may have to go quiet. */
+	poke_producers_locked(q, 1);
+	return 1;
+}
+
+/* A putter whose item is offered at pos, for its cleanup handler. */
+struct offer {
+	workq_t *q;
+	size_t pos;
+};
+
+/* Runs when a putter is cancelled while its item is offered: the
+ * condvar wait has re-acquired out.mu.  Unless a consumer took the item
+ * meanwhile (then it was delivered, exactly once), it is withdrawn, so
+ * that no consumer receives an item whose put did not return 0. */
+static void offer_cancelled(void *arg)
+{
+	struct offer *o = arg;
+	workq_t *q = o->q;
+
+	q->handoff_waiters--;
+	(void)withdraw_locked(q, o->pos);
+	workq__lock(&q->in.mu);
+	leave(&q->in);
+	workq__unlock(&q->in.mu);
+	workq__unlock(&q->out.mu);
+}
+
+/*
+ * Capacity 0: waits until a consumer took the item offered at pos (0),
+ * else withdraws it and returns WORKQ_CLOSED once the queue is closed,
+ * ETIMEDOUT once the deadline passed, or, for mode WAIT_NEVER, EAGAIN
+ * once no consumer is left waiting in a get: a try_put offers only to a
+ * consumer already waiting, which takes the item at once unless it
+ * leaves first.  The decision is made under out.mu, as a take is, so a
+ * put and a get never disagree on it.  It sleeps at once, on `taken`,
+ * rather than through the waiting policy: a consumer that is there takes
+ * the item within its own watch, and one that is not will take long.
+ * Called with out.mu held, and with in.busy counting the caller.
+ */
+static int await_taken_locked(workq_t *q, size_t pos, enum wait_mode mode,
+                              const struct timespec *deadline)
+{
+	struct offer o = { q, pos };
+	int timed_out = 0;
+	int err;
+
+	for (;;) {
+		if (q->out.pos != pos)
+			return 0;
+		if (is_closed(q)) {
+			err = WORKQ_CLOSED;
+			break;
+		}
+		if (mode == WAIT_NEVER && q->getters == 0) {
+			err = EAGAIN;
+			break;
+		}
+		if (timed_out) {
+			err = ETIMEDOUT;
+			break;
+		}
+		q->handoff_waiters++;
+		pthread_cleanup_push(offer_cancelled, &o);
+		timed_out = workq__wait(&q->taken, &q->out.mu, deadline) ==
+		            ETIMEDOUT;
+		pthread_cleanup_pop(0);
+		q->handoff_waiters--;
+	}
+	(void)withdraw_locked(q, pos);
+	return err;
+}
+
+/*
+ * Capacity 0: puts the item in the free slot, then waits with in.mu
+ * dropped until it was taken (see await_taken_locked()).  A try_put
+ * (mode WAIT_NEVER) offers only while a consumer waits in a get.
+ * Called with in.mu held and the slot free; returns with in.mu held.
+ */
+static int offer_locked(workq_t *q, void *item, enum wait_mode mode,
+                        const struct timespec *deadline)
+{
+	size_t pos = q->in.pos;
+	int err;
+
+	if (mode == WAIT_NEVER && load_relaxed(&q->getters) == 0)
+		return EAGAIN;
+	push_locked(q, &item, 1);
+	poke_consumers_locked(q, 1);
+	workq__unlock(&q->in.mu);
+	workq__lock(&q->out.mu);
+	err = await_taken_locked(q, pos, mode, deadline);
+	workq__unlock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	return err;
+}
+
+/*
  * The one put: the public variants differ only in `mode` and `timeout`.
  * Checks every argument before touching the queue.
  */
@@ -968,6 +1171,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
+	enum wait_mode m = is_zero(timeout) ? WAIT_NEVER : mode;
 	int slept = 0;
 	int err;
 
@@ -981,13 +1185,15 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	}
 	workq__lock(&q->in.mu);
 	enter(&q->in);
-	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
-	if (err == 0) {
+	err = await_room(q, &slept, m, dl);
+	if (err == 0 && q->rendezvous) {
+		err = offer_locked(q, item, m, dl);
+	} else if (err == 0) {
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
-	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
-		err = ETIMEDOUT;        /* a zero timeout: the timed code */
 	}
+	if (err == EAGAIN && mode == WAIT_LIMITED)
+		err = ETIMEDOUT;        /* a zero timeout: the timed code */
 	leave(&q->in);
 	workq__unlock(&q->in.mu);
 	return err;
@@ -1033,6 +1239,13 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		err = await_room(q, &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
+		if (q->rendezvous) {
+			/* One at a time, each handed over before the next. */
+			err = offer_locked(q, items[done], WAIT_FOREVER, NULL);
+			if (err == 0)
+				done++;
+			continue;
+		}
 		k = room_locked(q, n - done);
 		if (k > n - done)
 			k = n - done;
@@ -1178,8 +1391,9 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 	 * the lock is dropped, so fn may call back into q.  One item at a
 	 * time, so that fn never holds more than the one it was given, and
 	 * a consumer running meanwhile takes the others: each item goes
-	 * exactly one way. */
-	while (items_locked(q, 1) > 0) {
+	 * exactly one way.  Capacity 0: an item in the ring is only
+	 * offered, and its putter, woken by the close, takes it back. */
+	while (!q->rendezvous && items_locked(q, 1) > 0) {
 		void *item;
 
 		pop_locked(q, &item, 1);
@@ -1369,7 +1583,7 @@ size_t workq_size(const workq_t *q)
 
 size_t workq_capacity(const workq_t *q)
 {
-	return q == NULL ? 0 : q->cap;
+	return q == NULL || q->rendezvous ? 0 : q->cap;
 }
 
 int workq_is_closed(const workq_t *q)
@@ -1389,7 +1603,9 @@ int workq_stats(const workq_t *q, struct workq_stats *st)
 	st->get_waits = q->out.waits;
 	st->size = q->in.pos - q->out.pos;
 	st->high_water = q->high_water;
-	st->blocked_producers = q->in_waiters;
+	/* Capacity 0: a putter asleep until its item is taken is blocked
+	 * too. */
+	st->blocked_producers = q->in_waiters + q->handoff_waiters;
 	st->blocked_consumers = q->out_waiters;
 	unlock_ends(q);
 	return 0;
@@ -1425,7 +1641,8 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
                       void *arg)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
-		            &q->out.busy, pass_on_item };
+		            &q->out.busy,
+		            q->rendezvous ? pass_on_getter : pass_on_item };
 	long long start = 0;
 	int slept = 0, asleep = 0;
 	long long seen = -1;
@@ -1445,6 +1662,8 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 			break;
 		if (start == 0) {
 			start = workq__now_ns();
+			if (q->rendezvous)
+				getter_waits(q);
 			if (watch_locked(q, &q->out, item_fresh, start,
 			                 &seen))
 				continue;
@@ -1458,8 +1677,11 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		asleep = 1;
 		(void)wait_on(&w, &q->out.cv, NULL);
 	}
-	if (start != 0)
+	if (start != 0) {
 		learn_locked(&q->out, start, asleep, seen);
+		if (q->rendezvous)
+			getter_leaves(q);
+	}
 	if (err == 0) {
 		pop_locked(q, itemp, 1);
 		q->out.ops++;
