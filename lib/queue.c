@@ -1148,16 +1148,23 @@ static int offer_locked(workq_t *q, void *item, enum wait_mode mode,
                         const struct timespec *deadline)
 {
 	size_t pos = q->in.pos;
+	int cancel = PTHREAD_CANCEL_ENABLE;
 	int err;
 
 	if (mode == WAIT_NEVER && load_relaxed(&q->getters) == 0)
 		return EAGAIN;
+	/* try_put is no cancellation point, even while it waits for the
+	 * consumer it offered to. */
+	if (mode == WAIT_NEVER)
+		(void)pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	push_locked(q, &item, 1);
 	poke_consumers_locked(q, 1);
 	workq__unlock(&q->in.mu);
 	workq__lock(&q->out.mu);
 	err = await_taken_locked(q, pos, mode, deadline);
 	workq__unlock(&q->out.mu);
+	if (mode == WAIT_NEVER)
+		(void)pthread_setcancelstate(cancel, &cancel);
 	workq__lock(&q->in.mu);
 	return err;
 }
