@@ -1112,6 +1112,10 @@ static int await_taken_locked(workq_t *q, size_t pos, enum wait_mode mode,
 	int timed_out = 0;
 	int err;
 
+	/* A zero timeout is a try: it waits for its consumer, not for a
+	 * deadline that has passed already. */
+	if (mode == WAIT_NEVER)
+		deadline = NULL;
 	for (;;) {
 		if (q->out.pos != pos)
 			return 0;

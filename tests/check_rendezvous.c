@@ -23,6 +23,27 @@ static int readable_within(int fd, int ms)
 	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN) != 0;
 }
 
+/*
+ * Waits (up to about 10 s; the test then fails on what follows) until n
+ * threads sleep in put or get calls on q, as workq_stats counts them: a
+ * putter waiting for its take or its turn, a consumer waiting in a get.
+ * A thread that sleeps is past every look it makes before sleeping, so
+ * a try_put finds a consumer counted, a try_get an item offered.
+ */
+static void wait_sleepers(workq_t *q, size_t producers, size_t consumers)
+{
+	struct workq_stats st;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		ck_assert_int_eq(workq_stats(q, &st), 0);
+		if (st.blocked_producers >= producers &&
+		    st.blocked_consumers >= consumers)
+			return;
+		tu_sleep_ms(1);
+	}
+}
+
 /* puts == gets + discarded + size, and the other counters as given. */
 static void check_stats(workq_t *q, unsigned long long puts,
                         unsigned long long gets, size_t size)
@@ -78,6 +99,7 @@ START_TEST(put_blocks_until_taken)
 
 	call_init(&p, q, OP_PUT, tu_item(7));
 	call_start_blocked(&p);
+	wait_sleepers(q, 1, 0);
 	ck_assert_int_eq(call_returned_after_pause(&p), 0);
 	/* Offered: counted in the size and in puts until it is taken. */
 	check_stats(q, 1, 0, 1);
@@ -115,6 +137,7 @@ START_TEST(try_put_needs_a_waiting_getter)
 	ck_assert_int_eq(workq_try_put(q, tu_item(1)), EAGAIN);
 	call_init(&g, q, OP_GET, UNTOUCHED);
 	call_start_blocked(&g);
+	wait_sleepers(q, 0, 1);
 	ck_assert_int_eq(workq_try_put(q, tu_item(2)), 0);
 	ck_assert_int_eq(call_finish(&g), 0);
 	ck_assert_ptr_eq(g.item, tu_item(2));
@@ -123,6 +146,7 @@ START_TEST(try_put_needs_a_waiting_getter)
 	/* A zero timeout is a try. */
 	call_init(&g, q, OP_TIMED_GET, UNTOUCHED);
 	call_start_blocked(&g);
+	wait_sleepers(q, 0, 1);
 	ck_assert_int_eq(workq_timed_put(q, tu_item(4), &zero), 0);
 	ck_assert_int_eq(call_finish(&g), 0);
 	ck_assert_ptr_eq(g.item, tu_item(4));
@@ -187,6 +211,7 @@ START_TEST(timed_put_gives_up_and_keeps_item)
 	/* The queue still works. */
 	call_init(&g, q, OP_GET, UNTOUCHED);
 	call_start_blocked(&g);
+	wait_sleepers(q, 0, 1);
 	ck_assert_int_eq(workq_timed_put(q, tu_item(2), &short_ts), 0);
 	ck_assert_int_eq(call_finish(&g), 0);
 	ck_assert_ptr_eq(g.item, tu_item(2));
@@ -204,6 +229,7 @@ START_TEST(try_get_needs_an_offering_putter)
 	ck_assert_int_eq(workq_try_get(q, &item), EAGAIN);
 	call_init(&p, q, OP_PUT, tu_item(9));
 	call_start_blocked(&p);
+	wait_sleepers(q, 1, 0);
 	ck_assert_int_eq(workq_try_get(q, &item), 0);
 	ck_assert_ptr_eq(item, tu_item(9));
 	ck_assert_int_eq(call_finish(&p), 0);
@@ -227,6 +253,7 @@ START_TEST(putters_wait_their_turn)
 	for (i = 0; i < 3; i++) {
 		call_init(&p[i], q, OP_PUT, tu_item(i + 1));
 		call_start_blocked(&p[i]);
+		wait_sleepers(q, (size_t)i + 1, 0);
 	}
 	for (i = 0; i < 3; i++) {
 		uintptr_t n;
@@ -261,6 +288,7 @@ START_TEST(close_releases_putter_with_its_item)
 	call_start_blocked(&p);
 	call_init(&w, q, OP_PUT, tu_item(6));   /* waits for the slot */
 	call_start_blocked(&w);
+	wait_sleepers(q, 2, 0);
 	ck_assert_int_eq(workq_close(q), 0);
 	/* Nothing is queued: a get ends at once, before or after the
 	 * putter took its item back. */
@@ -294,6 +322,7 @@ START_TEST(discard_hands_back_nothing_a_putter_owns)
 	atomic_store(&handed_back, 0);
 	call_init(&p, q, OP_PUT, tu_item(5));
 	call_start_blocked(&p);
+	wait_sleepers(q, 1, 0);
 	ck_assert_int_eq(workq_discard(q, count_back, NULL), 0);
 	ck_assert_int_eq(call_finish(&p), WORKQ_CLOSED);
 	ck_assert_int_eq(atomic_load(&handed_back), 0);
@@ -393,6 +422,16 @@ static pthread_t start_putter(struct putter *p, workq_t *q, void *item)
 	return t;
 }
 
+/* Starts a putter and waits until `sleepers` putters sleep in q. */
+static pthread_t start_putter_counted(struct putter *p, workq_t *q,
+                                      void *item, size_t sleepers)
+{
+	pthread_t t = start_putter(p, q, item);
+
+	wait_sleepers(q, sleepers, 0);
+	return t;
+}
+
 static void cancel_putter(pthread_t t, struct putter *p)
 {
 	void *ret = NULL;
@@ -430,7 +469,7 @@ START_TEST(cancel_offering_putter_withdraws)
 {
 	workq_t *q = tu_queue(0);
 	struct putter p;
-	pthread_t t = start_putter(&p, q, tu_item(5));
+	pthread_t t = start_putter_counted(&p, q, tu_item(5), 1);
 	struct workq_stats st;
 
 	check_stats(q, 1, 0, 1);
@@ -447,8 +486,8 @@ START_TEST(cancel_waiting_putter)
 {
 	workq_t *q = tu_queue(0);
 	struct putter a, b;
-	pthread_t ta = start_putter(&a, q, tu_item(1));
-	pthread_t tb = start_putter(&b, q, tu_item(2));
+	pthread_t ta = start_putter_counted(&a, q, tu_item(1), 1);
+	pthread_t tb = start_putter_counted(&b, q, tu_item(2), 2);
 	void *item = NULL;
 
 	cancel_putter(tb, &b);
@@ -471,6 +510,7 @@ START_TEST(cancel_waiting_getter)
 
 	call_init(&g, q, OP_GET, UNTOUCHED);
 	call_start_blocked(&g);
+	wait_sleepers(q, 0, 1);
 	t = g.thread;
 	ck_assert_int_eq(pthread_cancel(t), 0);
 	ck_assert_int_eq(pthread_join(t, &ret), 0);
@@ -494,7 +534,7 @@ START_TEST(cancel_races_take)
 	for (i = 0; i < n; i++) {
 		workq_t *q = tu_queue(0);
 		struct putter p;
-		pthread_t t = start_putter(&p, q, tu_item(i + 1));
+		pthread_t t = start_putter_counted(&p, q, tu_item(i + 1), 1);
 		struct call g;
 		struct workq_stats st;
 		void *ret = NULL;
