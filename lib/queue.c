@@ -126,6 +126,9 @@ struct workq {
 	size_t cap;                 /* (c) most items queued at once; 1 for
 	                             *     a rendezvous queue (capacity 0) */
 	int rendezvous;             /* (c) created with capacity 0 */
+	/* Here, not with the cold fields: every get reads it, and only a
+	 * rendezvous queue ever writes it. */
+	size_t handoff_waiters;     /* (out.mu) putters asleep on taken */
 	struct slot *slots;         /* (c) the ring, cap entries; see the top
 	                             *     and workq_create() */
 	int closed;                 /* (in.mu, a) set once by close/discard */
@@ -157,8 +160,8 @@ struct workq {
 	/* Capacity 0 only (invariants 6 and 7). */
 	size_t withdrawn;           /* (join_mu, also out.mu and in.mu held
 	                             *     to write) items taken back */
-	pthread_cond_t taken;       /* (out.mu) putters wait for the take */
-	size_t handoff_waiters;     /* (out.mu) putters asleep on taken */
+	pthread_cond_t taken;       /* (out.mu) putters wait for the take;
+	                             *     handoff_waiters counts them */
 	size_t getters;             /* (out.mu, a) consumers waiting in a
 	                             *     get; read by try_put under in.mu */
 	pthread_mutex_t note_mu;
@@ -431,11 +434,6 @@ static void poke_producers_locked(workq_t *q, size_t k)
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           get_may_lower(q);
 
-	/* Capacity 0: the take is its putter's success.  A broadcast, as a
-	 * putter whose item was taken may not be up yet when the next one
-	 * sleeps there too. */
-	if (q->rendezvous && q->handoff_waiters > 0)
-		workq__broadcast(&q->taken);
 	if (idle_sleepers(&q->in_waiters, &q->in_woken)) {
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, k);
@@ -446,6 +444,11 @@ static void poke_producers_locked(workq_t *q, size_t k)
 		notify(q);
 		workq__lock(&q->out.mu);
 	}
+	/* Capacity 0: the take is its putter's success.  A broadcast, as a
+	 * putter whose item was taken may not be up yet when the next one
+	 * sleeps there too.  (0 on every other queue.) */
+	if (q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
 }
 
 /* ------------------------------------------------------------------ */
@@ -699,8 +702,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
-		            &q->out.busy,
-		            q->rendezvous ? pass_on_getter : pass_on_item };
+		            &q->out.busy, pass_on_item };
 	long long start = 0;
 	int asleep = 0;
 	long long seen = -1;
@@ -724,8 +726,10 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 			return EAGAIN;
 		if (start == 0) {
 			start = workq__now_ns();
-			if (q->rendezvous)
+			if (q->rendezvous) {
 				getter_waits(q);
+				w.pass_on = pass_on_getter;
+			}
 			if (watch_locked(q, &q->out, item_fresh, start,
 			                 &seen))
 				continue;
@@ -1143,12 +1147,12 @@ static int await_taken_locked(workq_t *q, size_t pos, enum wait_mode mode,
 }
 
 /*
- * Capacity 0: puts the item in the free slot, then waits with in.mu
+ * Capacity 0: puts *item in the free slot, then waits with in.mu
  * dropped until it was taken (see await_taken_locked()).  A try_put
  * (mode WAIT_NEVER) offers only while a consumer waits in a get.
  * Called with in.mu held and the slot free; returns with in.mu held.
  */
-static int offer_locked(workq_t *q, void *item, enum wait_mode mode,
+static int offer_locked(workq_t *q, void *const *item, enum wait_mode mode,
                         const struct timespec *deadline)
 {
 	size_t pos = q->in.pos;
@@ -1161,7 +1165,7 @@ static int offer_locked(workq_t *q, void *item, enum wait_mode mode,
 	 * consumer it offered to. */
 	if (mode == WAIT_NEVER)
 		(void)pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	push_locked(q, &item, 1);
+	push_locked(q, item, 1);
 	poke_consumers_locked(q, 1);
 	workq__unlock(&q->in.mu);
 	workq__lock(&q->out.mu);
@@ -1173,6 +1177,13 @@ static int offer_locked(workq_t *q, void *item, enum wait_mode mode,
 	return err;
 }
 
+/* A zero timeout makes a timed call a try; its code is still the timed
+ * one. */
+static int timed_code(int err, enum wait_mode mode)
+{
+	return err == EAGAIN && mode == WAIT_LIMITED ? ETIMEDOUT : err;
+}
+
 /*
  * The one put: the public variants differ only in `mode` and `timeout`.
  * Checks every argument before touching the queue.
@@ -1182,7 +1193,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
-	enum wait_mode m = is_zero(timeout) ? WAIT_NEVER : mode;
+	enum wait_mode m;
 	int slept = 0;
 	int err;
 
@@ -1194,17 +1205,18 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
+	m = is_zero(timeout) ? WAIT_NEVER : mode;
 	workq__lock(&q->in.mu);
 	enter(&q->in);
 	err = await_room(q, &slept, m, dl);
-	if (err == 0 && q->rendezvous) {
-		err = offer_locked(q, item, m, dl);
-	} else if (err == 0) {
+	if (err == 0 && !q->rendezvous) {
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
+	} else if (err == 0) {
+		err = timed_code(offer_locked(q, &item, m, dl), mode);
+	} else {
+		err = timed_code(err, mode);
 	}
-	if (err == EAGAIN && mode == WAIT_LIMITED)
-		err = ETIMEDOUT;        /* a zero timeout: the timed code */
 	leave(&q->in);
 	workq__unlock(&q->in.mu);
 	return err;
@@ -1252,7 +1264,7 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 			break;
 		if (q->rendezvous) {
 			/* One at a time, each handed over before the next. */
-			err = offer_locked(q, items[done], WAIT_FOREVER, NULL);
+			err = offer_locked(q, items + done, WAIT_FOREVER, NULL);
 			if (err == 0)
 				done++;
 			continue;
@@ -1652,8 +1664,7 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
                       void *arg)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
-		            &q->out.busy,
-		            q->rendezvous ? pass_on_getter : pass_on_item };
+		            &q->out.busy, pass_on_item };
 	long long start = 0;
 	int slept = 0, asleep = 0;
 	long long seen = -1;
@@ -1673,8 +1684,10 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 			break;
 		if (start == 0) {
 			start = workq__now_ns();
-			if (q->rendezvous)
+			if (q->rendezvous) {
 				getter_waits(q);
+				w.pass_on = pass_on_getter;
+			}
 			if (watch_locked(q, &q->out, item_fresh, start,
 			                 &seen))
 				continue;
