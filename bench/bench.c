@@ -9,7 +9,9 @@
  *   tput_PxC     P producer threads put N items in all, one per call; C
  *                consumer threads get until the queue is shut down and
  *                drained.  (P,C) in 1x1 2x2 4x4 1x4 4x1 16x16; capacity
- *                1, 64 and 1024.  Value: million items per second.
+ *                1, 64 and 1024; for 1x1 and 4x4 also capacity 0, a
+ *                rendezvous (workq and the textbook ring: the peers
+ *                that have one).  Value: million items per second.
  *   batch_PxC    the same with 64 items per put_many/get_many call
  *                (peers that have no batch call: "-").
  *   fd_PxC       workq only, 1x1 and 4x4 at capacity 1024: as tput, on a
@@ -298,6 +300,8 @@ static const char *unit_of(enum kind k)
 /* Whether peer p takes part in row r. */
 static int applies(const struct row *r, const struct peer *p)
 {
+	if (r->cap == 0 && !p->rendezvous)
+		return 0;
 	switch (r->kind) {
 	case BATCHED:
 		return p->put_many != NULL && p->get_many != NULL;
@@ -1733,10 +1737,17 @@ static size_t make_rows(struct row *rows)
 	static const size_t caps[] = {1, 64, 1024};
 	size_t n = 0, i, j;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6; i++) {
+		/* Capacity 0, a rendezvous (each put waits for its take),
+		 * for 1x1 and 4x4 only: enough to show what a hand-off
+		 * costs. */
+		if (i == 0 || i == 2)
+			n = add_row(rows, n, TPUT, "tput", pc[i][0], pc[i][1],
+			            0);
 		for (j = 0; j < 3; j++)
 			n = add_row(rows, n, TPUT, "tput", pc[i][0], pc[i][1],
 			            caps[j]);
+	}
 	/* Batches of 64 into a queue of one are single items with more
 	 * bookkeeping; once, for 1x1, is enough to show it. */
 	for (i = 0; i < 6; i++)

@@ -6,6 +6,9 @@
  * get whether anybody sleeps on it or not.  It has no close, so shutdown
  * posts one sentinel per consumer.  The batch calls are the obvious
  * extension: copy what fits under one lock, then wake the other side.
+ * Capacity 0, a rendezvous, is the textbook's too: one slot, and a put
+ * that then waits on a third condition variable until its item is
+ * taken (tickets: the n-th item placed is taken once `taken` >= n).
  *
  * It is the baseline workq has to beat to be worth a dependency.  Lock
  * and condvar errors are ignored, as in the textbooks.
@@ -25,20 +28,32 @@ struct tb {
 	size_t cap;
 	size_t head;    /* slot of the oldest item */
 	size_t len;     /* items queued */
+	/* Capacity 0 only: */
+	int rendezvous;
+	pthread_cond_t was_taken;
+	unsigned long long placed;      /* items ever put in the slot */
+	unsigned long long taken;       /* of those, taken by a get */
 	void *slot[];
 };
 
 static void *tb_create(size_t cap)
 {
-	struct tb *q = malloc(sizeof(*q) + cap * sizeof(void *));
+	int rendezvous = cap == 0;
+	struct tb *q;
 
+	if (rendezvous)
+		cap = 1;
+	q = malloc(sizeof(*q) + cap * sizeof(void *));
 	if (q == NULL)
 		return NULL;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
 	pthread_cond_init(&q->not_full, NULL);
+	pthread_cond_init(&q->was_taken, NULL);
 	q->cap = cap;
 	q->head = q->len = 0;
+	q->rendezvous = rendezvous;
+	q->placed = q->taken = 0;
 	return q;
 }
 
@@ -46,6 +61,7 @@ static void tb_destroy(void *qq)
 {
 	struct tb *q = qq;
 
+	pthread_cond_destroy(&q->was_taken);
 	pthread_cond_destroy(&q->not_full);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_mutex_destroy(&q->mu);
@@ -62,6 +78,12 @@ static int tb_put(void *qq, void *item)
 	q->slot[(q->head + q->len) % q->cap] = item;
 	q->len++;
 	pthread_cond_signal(&q->not_empty);
+	if (q->rendezvous) {
+		unsigned long long ticket = ++q->placed;
+
+		while (q->taken < ticket)
+			pthread_cond_wait(&q->was_taken, &q->mu);
+	}
 	pthread_mutex_unlock(&q->mu);
 	return 0;
 }
@@ -73,6 +95,11 @@ static void *take(struct tb *q)
 
 	q->head = (q->head + 1) % q->cap;
 	q->len--;
+	if (q->rendezvous) {
+		/* Two putters may wait: one taken, not yet up, and the next. */
+		q->taken++;
+		pthread_cond_broadcast(&q->was_taken);
+	}
 	return item;
 }
 
@@ -98,6 +125,11 @@ static int tb_put_many(void *qq, void *const *items, size_t n)
 	struct tb *q = qq;
 	size_t done = 0;
 
+	if (q->rendezvous) {    /* each item handed over before the next */
+		for (; done < n; done++)
+			tb_put(q, items[done]);
+		return 0;
+	}
 	pthread_mutex_lock(&q->mu);
 	while (done < n) {
 		size_t k;
@@ -182,4 +214,5 @@ const struct peer peer_textbook = {
 	.version = NULL,
 	.bounded = 1,
 	.allocs_hidden = 0,
+	.rendezvous = 1,
 };

@@ -1,7 +1,7 @@
 /*
  * peer_workq.c - workq itself, through the same table as the other peers.
  * Shutdown is workq_close; the batch calls are workq_put_many and
- * workq_get_many.  The fd scenarios use workq directly (bench.c).
+ * workq_get_many.  Capacity 0 is workq's rendezvous.  The fd scenarios use workq directly (bench.c).
  */
 #include <config.h>
 
@@ -116,4 +116,5 @@ const struct peer peer_workq = {
 	.version = workq_version,
 	.bounded = 1,
 	.allocs_hidden = 0,
+	.rendezvous = 1,
 };

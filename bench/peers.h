@@ -27,8 +27,8 @@
 struct peer {
 	const char *name;       /* the column heading: [a-z]+ */
 	const char *about;      /* one line for the report's header */
-	/* A new empty queue holding at most cap (>= 1) items; NULL on
-	 * failure. */
+	/* A new empty queue holding at most cap items; NULL on failure.
+	 * cap is 0 only for peers with `rendezvous` set. */
 	void *(*create)(size_t cap);
 	/* Frees q; no thread uses it any more. */
 	void (*destroy)(void *q);
@@ -60,6 +60,10 @@ struct peer {
 	/* Nonzero when the allocation counter cannot see the queue's own
 	 * allocations (they happen inside a shared library). */
 	int allocs_hidden;
+	/* Nonzero when create(0) makes a rendezvous queue, whose put
+	 * returns once a consumer took the item; only such peers run the
+	 * capacity-0 rows. */
+	int rendezvous;
 };
 
 extern const struct peer peer_workq;

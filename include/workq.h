@@ -29,6 +29,34 @@
  *	// item == WORKQ_DONE here: the queue is closed and drained.
  *	// once every thread has been joined:  workq_destroy(q);
  *
+ * Capacity 0 (since 0.3).  workq_create(&q, 0) makes a rendezvous
+ * queue, which holds no items: a put hands its item to a consumer and
+ * returns 0 only once a consumer has taken that very item.  So:
+ *  - workq_put waits until a consumer takes the item; workq_timed_put
+ *    gives up with ETIMEDOUT; workq_try_put (and a zero timeout)
+ *    succeeds only if a consumer is waiting in a get, else EAGAIN.  An
+ *    item whose put did not return 0 is still the caller's and is never
+ *    delivered later.  Putters offer their items one at a time.
+ *  - workq_try_get succeeds only while a putter is offering an item;
+ *    workq_timed_get gives up with ETIMEDOUT.
+ *  - workq_close releases blocked putters with WORKQ_CLOSED, their items
+ *    still theirs (an item offered but not taken is withdrawn, never
+ *    delivered afterwards); gets on a closed rendezvous queue return
+ *    WORKQ_CLOSED with WORKQ_DONE at once.  workq_discard hands back
+ *    nothing: it closes, and blocked putters keep their items.
+ *  - A putter cancelled while it waits takes its item back, unless a
+ *    consumer took it first (then it was delivered, once).
+ *  - workq_put_many hands its items over one at a time; workq_get_many
+ *    takes one.  Pools, workq_add_producers/workq_producer_done and the
+ *    done sentinel (which needs no slot) work as on any queue.
+ *  - An item counts as accepted (workq_task_done, workq_join) once taken.
+ *  - workq_capacity returns 0.  workq_size and the stats' size count the
+ *    item a putter is offering (0 or 1), and the stats' puts counts it
+ *    while it is offered; a withdrawn item leaves both, so puts == gets +
+ *    discarded + size still holds.
+ *  - workq_pollfd's descriptor is readable while a putter is offering an
+ *    item or the queue is closed.
+ *
  * Conventions.  Every function returning int returns 0 on success or a
  * positive errno value, as pthreads does; none sets errno or aborts on bad
  * input.  Argument errors (EINVAL) come first and change nothing, then
@@ -105,12 +133,14 @@ extern WORKQ_API char workq_done_sentinel;
 
 /*
  * Creates an empty, open queue holding at most `capacity` items, and
- * stores it in *qp.  It and workq_create_attr() are the only queue calls
- * that allocate memory.
- * Never blocks.  Thread-safe (touches no shared state).
+ * stores it in *qp.  Capacity 0 makes a rendezvous queue, where each put
+ * waits until a consumer takes its item (see "Capacity 0" above; since
+ * 0.3; before, capacity 0 was EINVAL).  It and workq_create_attr() are
+ * the only queue calls that allocate memory.  Never blocks.  Thread-safe
+ * (touches no shared state).
  *
  * Returns 0 on success; *qp is written only then.
- * Returns EINVAL if qp is NULL, capacity is 0, or capacity exceeds
+ * Returns EINVAL if qp is NULL or capacity exceeds
  *   PTRDIFF_MAX / sizeof(void *) - 1.
  * Returns ENOMEM if the memory cannot be allocated.
  * Returns EAGAIN (or another pthread init error) if the mutex or a
@@ -274,11 +304,14 @@ WORKQ_API WORKQ_NODISCARD int workq_create_attr(workq_t **qp,
  * a queue already closed.
  *
  * Blocks while the queue is full and open; a cancellation point there.
+ * On a capacity-0 queue it also blocks until a consumer has taken the
+ * item (see "Capacity 0").
  * Safe to call from any number of threads at once, concurrently with
  * every other call but workq_destroy.
  *
  * Returns 0 when the item was accepted: the queue now owns it until a
- *   consumer takes it (or workq_discard hands it back).
+ *   consumer takes it (or workq_discard hands it back).  At capacity 0:
+ *   once a consumer has taken it.
  * Returns WORKQ_CLOSED if the queue is closed (also when it closes while
  *   this call waits): the item was not taken and is still the caller's.
  * Returns EINVAL if q is NULL.
@@ -293,7 +326,11 @@ WORKQ_API int workq_put(workq_t *q, void *item);
  *
  * Returns 0 when accepted: the queue owns the item.
  * Returns WORKQ_CLOSED if the queue is closed; the item stays the caller's.
- * Returns EAGAIN if the queue is full; the item stays the caller's.
+ * Returns EAGAIN if the queue is full; the item stays the caller's.  At
+ *   capacity 0: if no consumer is waiting in a get.  While one is, the
+ *   call waits (still not a cancellation point) the moment that consumer
+ *   takes to pick the item up, and returns 0, or EAGAIN if every waiting
+ *   consumer left without it.
  * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
@@ -310,7 +347,8 @@ WORKQ_API int workq_try_put(workq_t *q, void *item);
  * Returns WORKQ_CLOSED if the queue is or becomes closed; the item stays
  *   the caller's.
  * Returns ETIMEDOUT if the queue stayed full for *timeout: never earlier
- *   than *timeout after the call.  The item stays the caller's.
+ *   than *timeout after the call.  The item stays the caller's.  At
+ *   capacity 0, also if no consumer took the item within *timeout.
  * Returns EINVAL if q is NULL or *timeout has tv_sec < 0 or tv_nsec
  *   outside [0, 999999999]; this is checked before anything else.
  *
@@ -372,7 +410,8 @@ WORKQ_API int workq_get(workq_t *q, void **itemp);
  * Returns 0 with the oldest item in *itemp, now the caller's.
  * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, when closed and
  *   drained.
- * Returns EAGAIN when the queue is empty and open (*itemp untouched).
+ * Returns EAGAIN when the queue is empty and open (*itemp untouched); at
+ *   capacity 0, when no putter is offering an item.
  * Returns EINVAL if q or itemp is NULL.
  *
  * Since: 0.1
@@ -444,7 +483,8 @@ WORKQ_API int workq_close(workq_t *q);
  * on q except workq_destroy.  Discarded items count as finished for
  * workq_join() as soon as they are removed.  Each accepted item is taken
  * by a consumer or handed to fn, exactly once.  When discard returns the
- * queue is closed and empty.
+ * queue is closed and empty.  A capacity-0 queue holds nothing to hand
+ * back: its blocked putters get WORKQ_CLOSED and keep their items.
  *
  * Does not wait for other threads; runs fn in the calling thread.
  * Safe from any number of threads at once, concurrently with every
@@ -539,10 +579,11 @@ WORKQ_API size_t workq_unfinished(const workq_t *q);
 /* ------------------------------------------------------------------ */
 
 /*
- * The number of items queued now, the sentinel not counted.  On a queue
- * that bounds unfinished items too, still the items queued: those taken
- * and not finished are counted by workq_unfinished().  Never blocks
- * (beyond the queue's two mutexes).  Safe from any thread; a snapshot
+ * The number of items queued now, the sentinel not counted (at capacity
+ * 0: 1 while a putter is offering an item, else 0).  On a queue that
+ * bounds unfinished items too, still the items queued: those taken and
+ * not finished are counted by workq_unfinished().  Never blocks (beyond
+ * the queue's two mutexes).  Safe from any thread; a snapshot
  * that other threads may change at once.
  *
  * Returns the count, or 0 if q is NULL.
@@ -556,7 +597,7 @@ WORKQ_API size_t workq_size(const workq_t *q);
  * number of threads, concurrently with every call but workq_destroy
  * (it never changes).
  *
- * Returns the capacity, or 0 if q is NULL.
+ * Returns the capacity (0 for a rendezvous queue), or 0 if q is NULL.
  *
  * Since: 0.1
  */
@@ -590,7 +631,8 @@ WORKQ_API const char *workq_version(void);
 
 /*
  * Stores in *fdp a file descriptor that polls readable (POLLIN, EPOLLIN)
- * exactly while the queue holds at least one item or is closed, so that
+ * exactly while the queue holds at least one item or is closed (at
+ * capacity 0: while a putter is offering an item, or closed), so that
  * a poll/epoll/libuv/GLib loop can wait for work and then call
  * workq_try_get() until EAGAIN.  Level-triggered: it stays readable while
  * items remain and stops being readable once the queue is empty and
@@ -623,18 +665,24 @@ struct workq_stats {
 	unsigned long long get_waits;   /* get calls that had to sleep for an item at least once */
 	size_t size;                    /* items queued at the snapshot */
 	size_t high_water;              /* largest size ever reached */
-	size_t blocked_producers;       /* threads sleeping in a put variant now */
+	size_t blocked_producers;       /* threads sleeping in a put variant now
+	                                 * (at capacity 0, also those waiting
+	                                 * for their item to be taken) */
 	size_t blocked_consumers;       /* threads sleeping in a get variant now */
 };
 
 /*
  * Copies the queue's counters into *st, as one consistent snapshot:
- * st->puts == st->gets + st->discarded + st->size always holds.  Never
- * blocks (beyond the queue's two mutexes).  Safe from any thread.  On a
- * queue that bounds unfinished items (workq_attr_set_bound_unfinished)
- * size and high_water still count items queued, never those taken and
- * not finished (see workq_unfinished); put_waits and blocked_producers
- * count puts that waited for either kind of room.
+ * st->puts == st->gets + st->discarded + st->size always holds.  At
+ * capacity 0, size is 1 while a putter is offering an item, and puts
+ * counts that item until it is withdrawn (then neither does); put_waits
+ * counts puts that slept for their turn to offer, not the wait for the
+ * take; high_water is 1 once an item was offered.  On a queue that
+ * bounds unfinished items (workq_attr_set_bound_unfinished) size and
+ * high_water still count items queued, never those taken and not
+ * finished (see workq_unfinished); put_waits and blocked_producers count
+ * puts that waited for either kind of room.  Never blocks (beyond the
+ * queue's two mutexes).  Safe from any thread.
  *
  * Returns 0 with the snapshot in *st.
  * Returns EINVAL if q or st is NULL.

@@ -19,6 +19,20 @@
  *     asleep for room also held join_mu when it counted itself, so a
  *     task_done that finishes an item afterwards sees the count and
  *     signals (finish_one()).
+ *  7. Capacity 0 (rendezvous) is a ring of one slot whose item is only
+ *     offered: its putter is still inside its put, which returns 0 only
+ *     once out.pos has passed the item.  Consumers take it only while
+ *     the queue is open; otherwise its putter withdraws it (pops it
+ *     itself, under out.mu, in.mu and join_mu, uncounting it from
+ *     in.ops and counting it in withdrawn) before it returns, and the
+ *     item is the caller's again.  So on capacity 0 the items accepted
+ *     are out.pos - withdrawn, and an offered item counts in the size
+ *     and in puts exactly while it is in the ring.
+ *  8. Capacity 0: a putter waiting for its item to be taken is counted
+ *     in handoff_waiters and sleeps on `taken`; every take, every
+ *     withdrawal, close, and a consumer that stops waiting wake them.
+ *     A consumer waiting in a get (watching or asleep) is counted in
+ *     getters, which try_put needs to be non-zero to offer at all.
  *
  * Design.  The two-lock queue of Michael and Scott ("Simple, Fast, and
  * Practical Non-Blocking and Blocking Concurrent Queue Algorithms",
@@ -47,9 +61,17 @@
  * task_done, which finishes under join_mu, drops it before it takes
  * in.mu to wake a producer.
  *
+ * Capacity 0.  A rendezvous is the ring at capacity 1 plus a second
+ * wait on the producers' side: a put places its item as a put at
+ * capacity 1 would, then sleeps on `taken` under out.mu, where a take
+ * is decided, until a consumer took it or it must be withdrawn
+ * (invariants 7 and 8).  The queues of capacity 1 and more pay one
+ * predictable branch on `rendezvous` in a put and one in a get.
+ *
  * Cancellation.  Only the condvar waits are cancellation points.  Each
  * is wrapped in a cleanup handler that undoes the thread's waiter and
- * busy counts, passes on any wake-up it may have consumed, and unlocks.
+ * busy counts, passes on any wake-up it may have consumed, and unlocks;
+ * a putter cancelled while its item is offered withdraws it first.
  */
 #include <config.h>
 
@@ -108,9 +130,14 @@ struct workq {
 	char pad_out[LINE];
 
 	/* Read by both ends on every call; written rarely. */
-	size_t cap;                 /* (c) most items queued at once */
+	size_t cap;                 /* (c) most items queued at once; 1 for
+	                             *     a rendezvous queue (capacity 0) */
 	int bound;                  /* (c) unfinished items count against
 	                             *     cap too (invariant 6) */
+	int rendezvous;             /* (c) created with capacity 0 */
+	/* Here, not with the cold fields: every get reads it, and only a
+	 * rendezvous queue ever writes it. */
+	size_t handoff_waiters;     /* (out.mu) putters asleep on taken */
 	struct slot *slots;         /* (c) the ring, cap entries; see the top
 	                             *     and workq_create() */
 	int closed;                 /* (in.mu, a) set once by close/discard */
@@ -141,6 +168,13 @@ struct workq {
 	size_t finished;            /* (join_mu, a) task_done calls and
 	                             *     discards; bound queues' producers
 	                             *     read it (bound_room_locked()) */
+	/* Capacity 0 only (invariants 7 and 8). */
+	size_t withdrawn;           /* (join_mu, also out.mu and in.mu held
+	                             *     to write) items taken back */
+	pthread_cond_t taken;       /* (out.mu) putters wait for the take;
+	                             *     handoff_waiters counts them */
+	size_t getters;             /* (out.mu, a) consumers waiting in a
+	                             *     get; read by try_put under in.mu */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
 	void *block;                /* (c) what alloc returned; see
@@ -461,6 +495,11 @@ static void poke_producers_locked(workq_t *q, size_t k)
 		notify(q);
 		workq__lock(&q->out.mu);
 	}
+	/* Capacity 0: the take is its putter's success.  A broadcast, as a
+	 * putter whose item was taken may not be up yet when the next one
+	 * sleeps there too.  (0 on every other queue.) */
+	if (q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,6 +529,30 @@ static void pass_on_item(workq_t *q)
 {
 	if (item_fresh(q))
 		wake_locked(&q->out, q->out_waiters, &q->out_woken, 1);
+}
+
+/*
+ * Capacity 0: a consumer starts or stops waiting in a get (invariant 8).
+ * A try_put whose item waits for a taker gives up once none is left, so
+ * the last one to go wakes it.  Called with out.mu held.
+ */
+static void getter_waits(workq_t *q)
+{
+	__atomic_store_n(&q->getters, q->getters + 1, __ATOMIC_RELAXED);
+}
+
+static void getter_leaves(workq_t *q)
+{
+	__atomic_store_n(&q->getters, q->getters - 1, __ATOMIC_RELAXED);
+	if (q->getters == 0 && q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
+}
+
+/* A waiting consumer of a rendezvous queue, cancelled. */
+static void pass_on_getter(workq_t *q)
+{
+	pass_on_item(q);
+	getter_leaves(q);
 }
 
 /*
@@ -707,19 +770,26 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 
 	for (;;) {
 		if (items_locked(q, 1) > 0) {
-			err = 0;
+			/* Capacity 0: once closed, an offered item is its
+			 * putter's again (invariant 7). */
+			err = q->rendezvous && is_closed(q) ? WORKQ_CLOSED : 0;
 			break;
 		}
 		/* Closing publishes every accepted item first: once closed
 		 * is seen, one more look at the slots is the last word. */
 		if (is_closed(q)) {
-			err = items_locked(q, 1) > 0 ? 0 : WORKQ_CLOSED;
+			err = items_locked(q, 1) > 0 && !q->rendezvous ?
+			      0 : WORKQ_CLOSED;
 			break;
 		}
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
 		if (start == 0) {
 			start = workq__now_ns();
+			if (q->rendezvous) {
+				getter_waits(q);
+				w.pass_on = pass_on_getter;
+			}
 			if (watch_locked(q, &q->out, item_fresh, start,
 			                 &seen))
 				continue;
@@ -737,8 +807,11 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 			break;
 		}
 	}
-	if (start != 0)
+	if (start != 0) {
 		learn_locked(&q->out, start, asleep, seen);
+		if (q->rendezvous)
+			getter_leaves(q);
+	}
 	return err;
 }
 
@@ -810,6 +883,10 @@ static size_t unfinished_locked(const workq_t *q)
 {
 	size_t out = load_acquire(&q->out.pos);
 
+	/* Capacity 0: accepted means taken (invariant 7); withdrawals
+	 * move out.pos and withdrawn together under join_mu. */
+	if (q->rendezvous)
+		return out - q->withdrawn - q->finished;
 	return accepted(q, load_acquire(&q->in.pos), out) - q->finished;
 }
 
@@ -864,6 +941,9 @@ static void closed_wake_consumers(workq_t *q)
 {
 	workq__lock(&q->out.mu);
 	wake_all_locked(&q->out, q->out_waiters, &q->out_woken);
+	/* Capacity 0: putters whose items are offered withdraw them. */
+	if (q->rendezvous && q->handoff_waiters > 0)
+		workq__broadcast(&q->taken);
 	workq__unlock(&q->out.mu);
 	if (__atomic_load_n(&q->note_open, __ATOMIC_ACQUIRE))
 		notify(q);
@@ -916,21 +996,29 @@ static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 	err = workq__mutex_init(&q->note_mu);
 	if (err != 0)
 		goto fail_note_mu;
-	q->cap = capacity;
+	err = workq__cond_init(&q->taken);
+	if (err != 0)
+		goto fail_taken;
+	/* Capacity 0 is a ring of one slot whose item is only offered. */
+	q->rendezvous = capacity == 0;
+	q->cap = capacity == 0 ? 1 : capacity;
 	q->bound = a->bound_unfinished;
-	for (i = 0; i < capacity; i++)
+	for (i = 0; i < q->cap; i++)
 		q->slots[i].seq = 0;
 	q->closed = 0;
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
 	q->in_woken = q->out_woken = 0;
 	q->note_open = 0;
-	q->finished = 0;
+	q->finished = q->withdrawn = 0;
+	q->handoff_waiters = q->getters = 0;
 	q->pools = q->producers = q->high_water = 0;
 	q->discarded = 0;
 	q->join_busy = 0;
 	workq__notifier_init(&q->note);
 	return 0;
 
+fail_taken:
+	pthread_mutex_destroy(&q->note_mu);
 fail_note_mu:
 	pthread_cond_destroy(&q->all_done);
 fail_all_done:
@@ -974,9 +1062,9 @@ int workq_create_attr(workq_t **qp, size_t capacity,
 		workq__attr_init(&defaults);
 		a = &defaults;
 	}
-	/* Whatever capacities a plain queue may have, a bound queue needs
-	 * room for an item: only that can bound the items not finished. */
-	if (qp == NULL || capacity == 0 ||
+	/* Capacity 0 is a rendezvous, but a bound queue needs room for an
+	 * item: only that can bound the items not finished. */
+	if (qp == NULL || (capacity == 0 && a->bound_unfinished) ||
 	    capacity > PTRDIFF_MAX / sizeof(void *) - 1)
 		return EINVAL;
 	/* No object may exceed PTRDIFF_MAX bytes; do not even ask for one. */
@@ -984,7 +1072,8 @@ int workq_create_attr(workq_t **qp, size_t capacity,
 	               sizeof(struct slot))
 		return ENOMEM;
 	block = a->alloc(LINE - 1 + ring_offset() +
-	                 capacity * sizeof(struct slot), a->alloc_ctx);
+	                 (capacity == 0 ? 1 : capacity) * sizeof(struct slot),
+	                 a->alloc_ctx);
 	errno = saved_errno;    /* the API never sets errno */
 	if (block == NULL)
 		return ENOMEM;
@@ -1020,6 +1109,7 @@ int workq_destroy(workq_t *q)
 	if (busy)
 		return EBUSY;
 	workq__notifier_close(&q->note);
+	pthread_cond_destroy(&q->taken);
 	pthread_mutex_destroy(&q->note_mu);
 	pthread_cond_destroy(&q->all_done);
 	pthread_mutex_destroy(&q->join_mu);
@@ -1049,6 +1139,151 @@ void workq__pool_detach(workq_t *q)
 /* ------------------------------------------------------------------ */
 
 /*
+ * Capacity 0: takes back the item offered at position pos unless a
+ * consumer took it (invariant 7): pops it as a get would, but as an item
+ * that was never accepted, so that puts == gets + discarded + size and
+ * the unfinished count hold at every moment either lock shows.  Returns
+ * 1 if it took it back, 0 if it had been taken.  Called with out.mu
+ * held; returns with it held.
+ */
+static int withdraw_locked(workq_t *q, size_t pos)
+{
+	void *item;
+
+	if (q->out.pos != pos)
+		return 0;
+	workq__lock(&q->in.mu);
+	workq__lock(&q->join_mu);
+	(void)items_locked(q, 1);       /* it is there: its putter is here */
+	pop_locked(q, &item, 1);
+	q->withdrawn++;
+	q->in.ops--;
+	workq__unlock(&q->join_mu);
+	workq__unlock(&q->in.mu);
+	/* The slot is free, and the descriptor may have to go quiet. */
+	poke_producers_locked(q, 1);
+	return 1;
+}
+
+/* A putter whose item is offered at pos, for its cleanup handler. */
+struct offer {
+	workq_t *q;
+	size_t pos;
+};
+
+/* Runs when a putter is cancelled while its item is offered: the
+ * condvar wait has re-acquired out.mu.  Unless a consumer took the item
+ * meanwhile (then it was delivered, exactly once), it is withdrawn, so
+ * that no consumer receives an item whose put did not return 0. */
+static void offer_cancelled(void *arg)
+{
+	struct offer *o = arg;
+	workq_t *q = o->q;
+
+	q->handoff_waiters--;
+	(void)withdraw_locked(q, o->pos);
+	workq__lock(&q->in.mu);
+	leave(&q->in);
+	workq__unlock(&q->in.mu);
+	workq__unlock(&q->out.mu);
+}
+
+/* Sleeps once on `taken` (a cancellation point: see offer_cancelled()).
+ * Returns 0 or ETIMEDOUT.  Called with out.mu held. */
+static int sleep_for_take(struct offer *o, const struct timespec *deadline)
+{
+	int err;
+
+	pthread_cleanup_push(offer_cancelled, o);
+	err = workq__wait(&o->q->taken, &o->q->out.mu, deadline);
+	pthread_cleanup_pop(0);
+	return err;
+}
+
+/*
+ * Capacity 0: waits until a consumer took the item offered at pos (0),
+ * else withdraws it and returns WORKQ_CLOSED once the queue is closed,
+ * ETIMEDOUT once the deadline passed, or, for mode WAIT_NEVER, EAGAIN
+ * once no consumer is left waiting in a get: a try_put offers only to a
+ * consumer already waiting, which takes the item at once unless it
+ * leaves first.  The decision is made under out.mu, as a take is, so a
+ * put and a get never disagree on it.  It sleeps at once, on `taken`,
+ * rather than through the waiting policy: a consumer that is there takes
+ * the item within its own watch, and one that is not will take long.
+ * Called with out.mu held, and with in.busy counting the caller.
+ */
+static int await_taken_locked(workq_t *q, size_t pos, enum wait_mode mode,
+                              const struct timespec *deadline)
+{
+	struct offer o = { q, pos };
+	/* A zero timeout is a try: it waits for its consumer, not for a
+	 * deadline that has passed already. */
+	const struct timespec *const dl = mode == WAIT_NEVER ? NULL : deadline;
+	int timed_out = 0;
+	int err;
+
+	for (;;) {
+		if (q->out.pos != pos)
+			return 0;
+		if (is_closed(q)) {
+			err = WORKQ_CLOSED;
+			break;
+		}
+		if (mode == WAIT_NEVER && q->getters == 0) {
+			err = EAGAIN;
+			break;
+		}
+		if (timed_out) {
+			err = ETIMEDOUT;
+			break;
+		}
+		q->handoff_waiters++;
+		timed_out = sleep_for_take(&o, dl) == ETIMEDOUT;
+		q->handoff_waiters--;
+	}
+	(void)withdraw_locked(q, pos);
+	return err;
+}
+
+/*
+ * Capacity 0: puts *item in the free slot, then waits with in.mu
+ * dropped until it was taken (see await_taken_locked()).  A try_put
+ * (mode WAIT_NEVER) offers only while a consumer waits in a get.
+ * Called with in.mu held and the slot free; returns with in.mu held.
+ */
+static int offer_locked(workq_t *q, void *const *item, enum wait_mode mode,
+                        const struct timespec *deadline)
+{
+	size_t pos = q->in.pos;
+	int cancel = PTHREAD_CANCEL_ENABLE;
+	int err;
+
+	if (mode == WAIT_NEVER && load_relaxed(&q->getters) == 0)
+		return EAGAIN;
+	/* try_put is no cancellation point, even while it waits for the
+	 * consumer it offered to. */
+	if (mode == WAIT_NEVER)
+		(void)pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	push_locked(q, item, 1);
+	poke_consumers_locked(q, 1);
+	workq__unlock(&q->in.mu);
+	workq__lock(&q->out.mu);
+	err = await_taken_locked(q, pos, mode, deadline);
+	workq__unlock(&q->out.mu);
+	if (mode == WAIT_NEVER)
+		(void)pthread_setcancelstate(cancel, &cancel);
+	workq__lock(&q->in.mu);
+	return err;
+}
+
+/* A zero timeout makes a timed call a try; its code is still the timed
+ * one. */
+static int timed_code(int err, enum wait_mode mode)
+{
+	return err == EAGAIN && mode == WAIT_LIMITED ? ETIMEDOUT : err;
+}
+
+/*
  * The one put: the public variants differ only in `mode` and `timeout`.
  * Checks every argument before touching the queue.
  */
@@ -1057,6 +1292,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
+	enum wait_mode m;
 	int slept = 0;
 	int err;
 
@@ -1068,14 +1304,17 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 		workq__deadline(timeout, &deadline);
 		dl = &deadline;
 	}
+	m = is_zero(timeout) ? WAIT_NEVER : mode;
 	workq__lock(&q->in.mu);
 	enter(&q->in);
-	err = await_room(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
-	if (err == 0) {
+	err = await_room(q, &slept, m, dl);
+	if (err == 0 && !q->rendezvous) {
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
-	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
-		err = ETIMEDOUT;        /* a zero timeout: the timed code */
+	} else if (err == 0) {
+		err = timed_code(offer_locked(q, &item, m, dl), mode);
+	} else {
+		err = timed_code(err, mode);
 	}
 	leave(&q->in);
 	workq__unlock(&q->in.mu);
@@ -1122,6 +1361,13 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 		err = await_room(q, &slept, WAIT_FOREVER, NULL);
 		if (err != 0)
 			break;
+		if (q->rendezvous) {
+			/* One at a time, each handed over before the next. */
+			err = offer_locked(q, items + done, WAIT_FOREVER, NULL);
+			if (err == 0)
+				done++;
+			continue;
+		}
 		k = room_locked(q, n - done);
 		if (k > n - done)
 			k = n - done;
@@ -1267,8 +1513,9 @@ int workq_discard(workq_t *q, workq_item_fn *fn, void *arg)
 	 * the lock is dropped, so fn may call back into q.  One item at a
 	 * time, so that fn never holds more than the one it was given, and
 	 * a consumer running meanwhile takes the others: each item goes
-	 * exactly one way. */
-	while (items_locked(q, 1) > 0) {
+	 * exactly one way.  Capacity 0: an item in the ring is only
+	 * offered, and its putter, woken by the close, takes it back. */
+	while (!q->rendezvous && items_locked(q, 1) > 0) {
 		void *item;
 
 		pop_locked(q, &item, 1);
@@ -1458,7 +1705,7 @@ size_t workq_size(const workq_t *q)
 
 size_t workq_capacity(const workq_t *q)
 {
-	return q == NULL ? 0 : q->cap;
+	return q == NULL || q->rendezvous ? 0 : q->cap;
 }
 
 int workq_is_closed(const workq_t *q)
@@ -1478,7 +1725,9 @@ int workq_stats(const workq_t *q, struct workq_stats *st)
 	st->get_waits = q->out.waits;
 	st->size = q->in.pos - q->out.pos;
 	st->high_water = q->high_water;
-	st->blocked_producers = q->in_waiters;
+	/* Capacity 0: a putter asleep until its item is taken is blocked
+	 * too. */
+	st->blocked_producers = q->in_waiters + q->handoff_waiters;
 	st->blocked_consumers = q->out_waiters;
 	unlock_ends(q);
 	return 0;
@@ -1534,6 +1783,10 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 			break;
 		if (start == 0) {
 			start = workq__now_ns();
+			if (q->rendezvous) {
+				getter_waits(q);
+				w.pass_on = pass_on_getter;
+			}
 			if (watch_locked(q, &q->out, item_fresh, start,
 			                 &seen))
 				continue;
@@ -1547,8 +1800,11 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		asleep = 1;
 		(void)wait_on(&w, &q->out.cv, NULL);
 	}
-	if (start != 0)
+	if (start != 0) {
 		learn_locked(&q->out, start, asleep, seen);
+		if (q->rendezvous)
+			getter_leaves(q);
+	}
 	if (err == 0) {
 		pop_locked(q, itemp, 1);
 		q->out.ops++;

@@ -63,12 +63,16 @@ START_TEST(create_null_qp_is_einval)
 }
 END_TEST
 
-START_TEST(create_zero_capacity_is_einval)
+/* Since 0.3 capacity 0 is valid: a rendezvous queue (check_rendezvous). */
+START_TEST(create_zero_capacity_is_rendezvous)
 {
 	workq_t *q = UNTOUCHED;
 
-	ck_assert_int_eq(workq_create(&q, 0), EINVAL);
-	ck_assert_ptr_eq(q, UNTOUCHED);
+	ck_assert_int_eq(workq_create(&q, 0), 0);
+	ck_assert_ptr_ne(q, UNTOUCHED);
+	ck_assert_uint_eq(workq_capacity(q), 0);
+	ck_assert_int_eq(workq_try_put(q, tu_item(1)), EAGAIN);
+	ck_assert_int_eq(workq_destroy(q), 0);
 }
 END_TEST
 
@@ -327,7 +331,7 @@ START_TEST(errno_untouched_by_every_call)
 
 	errno = ERRNO_MARK;
 	err[n++] = workq_create(&q, 2);
-	err[n++] = workq_create(&r, 0);
+	err[n++] = workq_create(&r, CAP_LIMIT + 1);
 	err[n++] = workq_create(NULL, 2);
 	err[n++] = workq_put(q, tu_item(1));
 	err[n++] = workq_try_put(q, tu_item(2));
@@ -579,7 +583,7 @@ int main(void)
 	tcase_add_test(tc, create_gives_empty_open_queue);
 	tcase_add_test(tc, create_gives_distinct_queues);
 	tcase_add_test(tc, create_null_qp_is_einval);
-	tcase_add_test(tc, create_zero_capacity_is_einval);
+	tcase_add_test(tc, create_zero_capacity_is_rendezvous);
 	tcase_add_test(tc, create_capacity_over_limit_is_einval);
 	tcase_add_test(tc, create_capacity_at_limit_is_not_einval);
 	tcase_add_test(tc, destroy_null_is_einval);

@@ -2,9 +2,9 @@
  * check_stress.c - many producers and consumers on one queue: every
  * accepted item is received exactly once, each producer's items arrive
  * in order at every consumer, with blocking, try, timed and batch calls
- * mixed, for capacities 1, 2, 64 and 1024; and, with a close fired by a
- * random thread midway, the items received are exactly those whose put
- * returned 0.
+ * mixed, for capacities 0 (a rendezvous), 1, 2, 64 and 1024; and, with
+ * a close fired by a random thread midway, the items received are
+ * exactly those whose put returned 0.
  *
  * Items carry (producer, sequence) in the pointer value.  Threads never
  * assert: each records its counts and first failure in its own struct;
@@ -410,7 +410,7 @@ static void run_once(size_t cap, unsigned long k, int mixed, int closing,
 	free(r.counts);
 }
 
-static const size_t caps[] = { 1, 2, 64, 1024 };
+static const size_t caps[] = { 0, 1, 2, 64, 1024 };
 #define NCAPS ((int)(sizeof(caps) / sizeof(caps[0])))
 
 static void setup(void)

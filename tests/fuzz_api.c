@@ -264,17 +264,24 @@ static void op_bad_args(struct model *m, struct input *in)
 	}
 }
 
+/*
+ * A queue of capacity 1..MODEL_MAX, or (byte 252) of capacity 0, a
+ * rendezvous: with one thread no consumer ever waits, so the model sees
+ * it always full and always empty, which is what it is to a lone
+ * thread: every put is a try (EAGAIN, ETIMEDOUT), nothing is ever
+ * queued.  Bytes 253..255 first try the capacities create must refuse.
+ */
 static void new_queue(struct model *m, struct input *in)
 {
-	static const size_t odd[] = { 0, SIZE_MAX,
+	static const size_t odd[] = { SIZE_MAX,
 		PTRDIFF_MAX / sizeof(void *), PTRDIFF_MAX / sizeof(void *) - 1 };
 	uint8_t b = byte(in);
 	workq_t *q = NULL;
 	size_t cap;
 	int err;
 
-	if (b >= 252) {         /* the capacities create must refuse */
-		cap = odd[b - 252];
+	if (b >= 253) {         /* the capacities create must refuse */
+		cap = odd[b - 253];
 		err = workq_create(&q, cap);
 		if (err == 0) {         /* the limit itself may fit in memory */
 			check(cap == PTRDIFF_MAX / sizeof(void *) - 1);
@@ -284,10 +291,9 @@ static void new_queue(struct model *m, struct input *in)
 		check(q == NULL);
 		check(err == 0 || err == ENOMEM ||
 		      (err == EINVAL && cap != PTRDIFF_MAX / sizeof(void *) - 1));
-		check(cap != 0 || err == EINVAL);
 		b = 1;
 	}
-	cap = 1 + b % MODEL_MAX;
+	cap = b == 252 ? 0 : 1 + b % MODEL_MAX;
 	check(workq_create(&q, cap) == 0 && q != NULL);
 	memset(m, 0, sizeof(*m));
 	m->q = q;

@@ -4,10 +4,11 @@
  * Usage: stress [--seconds S] [--seed N]
  *
  * Runs rounds until S seconds (default 1) have passed.  Each round makes
- * a queue of random capacity and starts random numbers of producers and
- * consumers that use a random mix of every put and get variant (blocking,
- * try, timed, batch), while the main thread may close or discard midway,
- * or wait for the producers and close, or join.  Items are tagged
+ * a queue of random capacity (0, a rendezvous, included) and starts
+ * random numbers of producers and consumers that use a random mix of
+ * every put and get variant (blocking, try, timed, batch), while the
+ * main thread may close or discard midway, or wait for the producers
+ * and close, or join.  Items are tagged
  * (producer, sequence).  At the end of a round:
  *   - every item whose put was accepted was received or discarded exactly
  *     once, and no other item was;
@@ -289,7 +290,7 @@ static void verify(struct round *r)
 
 static void run_round(uint64_t *rng, unsigned long *moved)
 {
-	static const size_t caps[] = { 1, 2, 3, 7, 64 };
+	static const size_t caps[] = { 0, 1, 2, 3, 7, 64 };
 	static struct round r;
 	struct actor prod[MAX_PRODUCERS], cons[MAX_CONSUMERS];
 	pthread_t pt[MAX_PRODUCERS], ct[MAX_CONSUMERS];
@@ -299,7 +300,7 @@ static void run_round(uint64_t *rng, unsigned long *moved)
 	r.nprod = 1 + pick(rng, MAX_PRODUCERS);
 	r.ncons = 1 + pick(rng, MAX_CONSUMERS);
 	r.nitems = 1 + pick(rng, MAX_ITEMS);
-	if (workq_create(&r.q, caps[pick(rng, 5)]) != 0)
+	if (workq_create(&r.q, caps[pick(rng, 6)]) != 0)
 		fail("create failed");
 	for (i = 0; i < r.ncons; i++) {
 		memset(&cons[i], 0, sizeof(cons[i]));
