@@ -484,7 +484,9 @@ WORKQ_API int workq_close(workq_t *q);
  * workq_join() as soon as they are removed.  Each accepted item is taken
  * by a consumer or handed to fn, exactly once.  When discard returns the
  * queue is closed and empty.  A capacity-0 queue holds nothing to hand
- * back: its blocked putters get WORKQ_CLOSED and keep their items.
+ * back: its blocked putters get WORKQ_CLOSED and keep their items, and
+ * an item still offered when discard returns (workq_size() 1) leaves as
+ * soon as its putter runs; it is never delivered.
  *
  * Does not wait for other threads; runs fn in the calling thread.
  * Safe from any number of threads at once, concurrently with every

@@ -424,6 +424,7 @@ static int spawn(workq_pool_t *pool, size_t from, size_t to)
 	pthread_attr_t pa, *pap;
 	sigset_t all, old;
 	size_t i;
+	int saved_errno;
 	int err;
 
 	err = thread_attr(pool, &pa, &pap);
@@ -431,6 +432,7 @@ static int spawn(workq_pool_t *pool, size_t from, size_t to)
 		return err;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	saved_errno = errno;    /* a failed pthread_create may set it */
 	for (i = from; i < to; i++) {
 		struct worker *w = pool->table[i];
 
@@ -438,6 +440,7 @@ static int spawn(workq_pool_t *pool, size_t from, size_t to)
 		if (err != 0)
 			break;
 	}
+	errno = saved_errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pap != NULL)
 		pthread_attr_destroy(pap);

@@ -422,13 +422,19 @@ static int idle_sleepers(const size_t *waiters, const size_t *woken)
 static void notify(workq_t *q)
 {
 	size_t head, tail;
+	int state;
 
+	/* The descriptor's read and write are cancellation points: a
+	 * cancel acted on here would leave note_mu locked, and a put or get
+	 * that is no cancellation point would become one. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	workq__lock(&q->note_mu);
 	head = load_acquire(&q->out.pos);
 	tail = load_acquire(&q->in.pos);
 	workq__notifier_set(&q->note,
 	                    accepted(q, tail, head) != head || is_closed(q));
 	workq__unlock(&q->note_mu);
+	pthread_setcancelstate(state, NULL);
 }
 
 /*
@@ -670,8 +676,10 @@ static int watch_locked(workq_t *q, struct end *e,
 	if (how == WATCH_NONE)
 		return 0;
 	workq__unlock(&e->mu);
-	*seen = workq__watch(&e->watch, how, q, ready, start, budget) ?
-	        workq__now_ns() : 0;
+	/* The budget runs from now: reading the CPU count (once a second)
+	 * is no part of the watch. */
+	*seen = workq__watch(&e->watch, how, q, ready, workq__now_ns(),
+	                     budget) ? workq__now_ns() : 0;
 	workq__lock(&e->mu);
 	return 1;
 }

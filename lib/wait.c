@@ -37,6 +37,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,11 +240,20 @@ static long affinity_cpus(void)
 	       sysconf(_SC_NPROCESSORS_ONLN) : 0;
 }
 
+/*
+ * Called by a waiter that holds its end's mutex: the file reads must not
+ * act on a pending cancellation (fopen and fgets are cancellation
+ * points), or the thread would leave with the mutex locked.
+ */
 static long count_cpus(void)
 {
 	int saved_errno = errno;        /* the API never sets errno */
-	long n = smaller(cgroup_cpus(), affinity_cpus());
+	int state;
+	long n;
 
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	n = smaller(cgroup_cpus(), affinity_cpus());
+	pthread_setcancelstate(state, NULL);
 	errno = saved_errno;
 	return n > 0 ? n : 1;
 }

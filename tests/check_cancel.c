@@ -12,6 +12,7 @@
  */
 #include "testutil.h"
 
+#include <poll.h>
 #include <stdatomic.h>
 
 enum op {
@@ -622,6 +623,90 @@ START_TEST(cancel_racing_put_never_loses_item)
 }
 END_TEST
 
+/*
+ * A thread whose cancel is already pending when it calls into the queue
+ * (it was cancelled while it ran code with no cancellation point).  The
+ * call may act on the cancel only where it waits, never inside with a
+ * mutex held: not in the first wait's look at the usable CPUs (which
+ * reads files), not in the descriptor's write.
+ */
+struct pending {
+	workq_t *q;
+	int put;                /* 1: put into an empty queue; 0: get */
+	atomic_int go;
+	atomic_int returned;
+	int err;
+};
+
+static void *pending_main(void *arg)
+{
+	struct pending *p = arg;
+	void *item = NULL;
+
+	while (!atomic_load(&p->go))
+		;               /* no cancellation point: it stays pending */
+	if (p->put)
+		p->err = workq_put(p->q, tu_item(7));
+	else
+		p->err = workq_get(p->q, &item);
+	atomic_store(&p->returned, 1);
+	pthread_testcancel();
+	return NULL;
+}
+
+/* 1 if fd polls readable now, 0 if not; never waits. */
+static int readable(int fd)
+{
+	struct pollfd pf = { fd, POLLIN, 0 };
+
+	return poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN) != 0;
+}
+
+static void run_pending(struct pending *p)
+{
+	pthread_t t;
+	void *ret = NULL;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, pending_main, p), 0);
+	ck_assert_int_eq(pthread_cancel(t), 0);
+	atomic_store(&p->go, 1);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+}
+
+START_TEST(pending_cancel_in_first_get_leaves_queue_usable)
+{
+	struct pending p = { NULL, 0, 0, 0, 0 };
+
+	ck_assert_int_eq(workq_create(&p.q, 4), 0);
+	run_pending(&p);
+	ck_assert_int_eq(atomic_load(&p.returned), 0);  /* cancelled asleep */
+	check_usable(p.q);
+	ck_assert_int_eq(workq_destroy(p.q), 0);
+}
+END_TEST
+
+START_TEST(pending_cancel_in_put_with_pollfd_completes_the_put)
+{
+	struct pending p = { NULL, 1, 0, 0, 0 };
+	void *item = NULL;
+	int fd;
+
+	ck_assert_int_eq(workq_create(&p.q, 4), 0);
+	ck_assert_int_eq(workq_pollfd(p.q, &fd), 0);
+	run_pending(&p);
+	/* A put into a queue with room is no cancellation point. */
+	ck_assert_int_eq(atomic_load(&p.returned), 1);
+	ck_assert_int_eq(p.err, 0);
+	ck_assert_int_eq(readable(fd), 1);
+	ck_assert_int_eq(workq_try_get(p.q, &item), 0);
+	ck_assert_ptr_eq(item, tu_item(7));
+	ck_assert_int_eq(readable(fd), 0);
+	check_usable(p.q);
+	ck_assert_int_eq(workq_destroy(p.q), 0);
+}
+END_TEST
+
 static Suite *cancel_suite(void)
 {
 	Suite *s = suite_create("cancel");
@@ -638,6 +723,9 @@ static Suite *cancel_suite(void)
 		cancel_blocked_put_many_on_full_queue_leaves_queue_usable);
 	tcase_add_test(tc, cancel_blocked_put_many_keeps_items_already_put);
 	tcase_add_test(tc, cancel_blocked_join_leaves_queue_usable);
+	tcase_add_test(tc, pending_cancel_in_first_get_leaves_queue_usable);
+	tcase_add_test(tc,
+		pending_cancel_in_put_with_pollfd_completes_the_put);
 	tcase_add_test(tc, cancel_blocked_pool_join_can_be_called_again);
 	tcase_add_test(tc,
 		cancelled_pool_join_then_blocked_pool_join_returns_on_close);
