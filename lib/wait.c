@@ -2,31 +2,31 @@
  * wait.c - the waiting policy: how long a call that must wait watches
  * the queue before it sleeps.
  *
- * The rule.  Watching the queue costs the waiter's CPU for as long as it
- * watches; sleeping costs a wake-up, whose price the sleepers of each
- * end measure (from their waker's signal until they run: a few
- * microseconds on a busy CPU, tens on an idle one).  Each end keeps a
- * budget, how long its next waiter may watch: after every wait it moves
+ * The rule.  A waiter watches the queue for a while, then sleeps on its
+ * condition variable.  How it watches depends on the CPUs the process
+ * may use (its affinity mask, capped by a cgroup v1 or v2 CPU quota,
+ * re-read once a second):
+ *  - with one of them, or more threads in the queue's calls than CPUs,
+ *    it yields its CPU between looks, at least YIELDS times: the thread
+ *    it waits for may be waiting for that CPU, a yield that hands it
+ *    over costs only its system call, and a sleeper would need a
+ *    wake-up, which on one CPU preempts the waker for every item;
+ *  - otherwise one waiter per end spins (pauses between looks) for up to
+ *    its end's budget; the others sleep at once.
+ * Each end's budget follows its own waits.  After every wait it moves
  * halfway towards twice the time that wait lasted until the item (or
  * the slot) was there, as seen by the watcher or, for a sleeper, when
- * its waker signalled; a watch that ran out, and a wait longer than two
- * wake-ups, halve it; it never exceeds two wake-ups.  One exception:
- * while a thread of the other end has been signalled and is not yet up,
- * a waiter may watch for two wake-ups whatever its budget, since what it
- * waits for comes right after that wake-up; without it, a hand-off
- * between two threads that both fell asleep once would go on costing
- * each of them a wake-up per item.  That is the classic spin-then-block rule
- * (Karlin, Li, Manasse and Owicki, SOSP 1991: spinning for as long as a
- * block costs is within twice the best), with the spin cut short when
- * the waits are.  A spinner that finds it lost its CPU while it watched
- * stops at once, and that counts as a failed watch: its CPUs are wanted
- * by other threads.  A waiter watches by pausing on its CPU, at most one
- * such spinner per end, when the process has a CPU for each thread in
- * the queue's calls; with one usable CPU, or more threads than CPUs, it
- * yields its CPU between looks instead, since the thread it waits for
- * may be waiting for that CPU.  The CPUs counted are those the process
- * may use: its affinity mask, capped by a cgroup CPU quota (v1 or v2),
- * re-read once a second.
+ * its waker signalled.  A watch that ran out, a spinner that lost its
+ * CPU (a gap between two looks: its CPUs are wanted elsewhere), and a
+ * wait longer than two wake-ups halve it.  It never exceeds two
+ * wake-ups, whose cost the sleepers measure (from their waker's signal
+ * until they run): the classic spin-then-block rule (Karlin, Li,
+ * Manasse and Owicki, SOSP 1991: spinning for as long as a block costs
+ * is within twice the best).  While a thread of the other end has been
+ * signalled and is not yet up, a waiter may watch for two wake-ups
+ * whatever its budget, since what it waits for comes right after that
+ * wake-up; otherwise a hand-off between two threads that both fell
+ * asleep once would go on costing each a wake-up per item.
  *
  * A queue made with the WORKQ_SPIN_NEVER attribute never watches: its
  * waiters sleep at once.
@@ -55,6 +55,11 @@
  * well under a microsecond apart, lost its CPU to another thread: longer
  * than any interrupt, shorter than any time slice. */
 #define PREEMPTED_NS 50000
+
+/* How many times a waiter yields, at least, where threads outnumber the
+ * CPUs: a yield that hands the CPU to another thread costs only its
+ * system call, and is cheaper than the wake-up a sleeper would need. */
+#define YIELDS 16
 
 /* How often the usable CPU count is read again. */
 #define CPUS_REREAD_NS 1000000000LL
@@ -306,11 +311,11 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 		return WATCH_NONE;
 	}
 	*budget = waking && w->budget < 2 * w->wake ? 2 * w->wake : w->budget;
-	if (*budget <= 0)
-		return WATCH_NONE;
 	cpus = workq__usable_cpus(now);
 	if (cpus == 1 || (long)threads > cpus)
-		return WATCH_YIELD;
+		return WATCH_YIELD;     /* at least YIELDS times */
+	if (*budget <= 0)
+		return WATCH_NONE;
 	if (__atomic_load_n(&w->spinner, __ATOMIC_RELAXED))
 		return WATCH_NONE;
 	__atomic_store_n(&w->spinner, 1, __ATOMIC_RELAXED);
@@ -351,11 +356,13 @@ static int spin(const workq_t *q, int (*ready)(const workq_t *),
 static int yield(const workq_t *q, int (*ready)(const workq_t *),
                  long long start, long long budget)
 {
-	do {
+	int i;
+
+	for (i = 0; i < YIELDS || workq__now_ns() - start < budget; i++) {
 		sched_yield();
 		if (ready(q))
 			return 1;
-	} while (workq__now_ns() - start < budget);
+	}
 	return 0;
 }
 

@@ -114,11 +114,36 @@ START_TEST(no_budget_means_sleep_at_once)
 {
 	struct workq__watch w;
 	long long budget;
+	long cpus = workq__usable_cpus(later(1));
 
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 0;
-	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1), &budget),
-	                 WATCH_NONE);
+	if (cpus >= 2)
+		ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1),
+		                                     &budget), WATCH_NONE);
+	/* Where threads outnumber the CPUs a waiter yields all the same. */
+	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, 0,
+	                                     later(1), &budget), WATCH_YIELD);
+}
+END_TEST
+
+static int calls;
+
+static int third_call(const workq_t *q)
+{
+	(void)q;
+	return ++calls == 3;
+}
+
+START_TEST(a_yielding_watch_yields_at_least_a_few_times)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
+	calls = 0;
+	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, third_call,
+	                              workq__now_ns(), 0), 1);
+	ck_assert_int_eq(calls, 3);
 }
 END_TEST
 
@@ -270,6 +295,7 @@ static Suite *wait_suite(void)
 	tcase_add_test(tc, more_threads_than_cpus_yield);
 	tcase_add_test(tc, one_spinner_per_end);
 	tcase_add_test(tc, no_budget_means_sleep_at_once);
+	tcase_add_test(tc, a_yielding_watch_yields_at_least_a_few_times);
 	tcase_add_test(tc, a_waking_partner_lends_two_wakeups);
 	tcase_add_test(tc, spin_never_never_watches);
 	tcase_add_test(tc, a_watch_ends_when_its_budget_runs_out);
