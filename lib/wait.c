@@ -89,6 +89,12 @@ static inline void cpu_relax(void)
 /* The CPUs this process may use                                       */
 /* ------------------------------------------------------------------ */
 
+/* The smaller of two quotas in CPUs, 0 meaning none. */
+static long smaller(long a, long b)
+{
+	return a > 0 && (b == 0 || a < b) ? a : b;
+}
+
 #ifdef HAVE_LINUX_PROCFS
 /* Reads one line of at most len - 1 bytes from path; 0 on success. */
 static int read_line(const char *path, char *buf, size_t len)
@@ -101,12 +107,6 @@ static int read_line(const char *path, char *buf, size_t len)
 	ok = fgets(buf, (int)len, f) != NULL;
 	fclose(f);
 	return ok ? 0 : -1;
-}
-
-/* The smaller of two quotas in CPUs, 0 meaning none. */
-static long smaller(long a, long b)
-{
-	return a > 0 && (b == 0 || a < b) ? a : b;
 }
 
 /* CPUs' worth of a quota of `quota` per `period`, rounded up; 0: none. */

@@ -165,7 +165,7 @@ START_TEST(attr_names_read_back)
 	ck_assert_int_eq(atomic_load(&c.items), 20);
 	for (i = 0; i < 5; i++) {
 		ck_assert_int_eq(atomic_load(&c.w[i].starts), 1);
-#if defined(__linux__) && defined(__GLIBC__)
+#if defined(HAVE_PTHREAD_SETNAME_NP_2) && defined(__GLIBC__)
 		ck_assert_int_eq(c.w[i].name_err, 0);
 		snprintf(want, sizeof(want), "tst-%zu", i);
 		ck_assert_str_eq(c.w[i].name, want);
@@ -194,11 +194,13 @@ START_TEST(attr_name_that_cannot_fit_is_refused)
 	ck_assert_int_eq(workq_pool_start_attr(&pool, q, 10001, fn, &c, attr),
 	                 EINVAL);
 	ck_assert_ptr_eq(pool, marker);
-	ck_assert_int_eq(tu_count_threads(), base);
+	if (base >= 0)          /* where threads can be counted */
+		ck_assert_int_eq(tu_count_threads(), base);
 	ck_assert_int_eq(workq_pool_start_attr(&pool, q, 1, fn, &c, attr), 0);
 	ck_assert_int_eq(workq_pool_attr_destroy(attr), 0);
 	ck_assert_int_eq(workq_pool_resize(pool, 10001), EINVAL);
-	ck_assert_int_eq(tu_count_threads(), base + 1);
+	if (base >= 0)
+		ck_assert_int_eq(tu_count_threads(), base + 1);
 	ck_assert_int_eq(workq_close(q), 0);
 	ck_assert_int_eq(workq_pool_join(pool), 0);
 	ck_assert_int_eq(atomic_load(&c.w[0].starts), 1);
@@ -234,6 +236,8 @@ START_TEST(attr_hooks_once_per_worker_in_its_thread)
 	for (i = 0; i < 6; i++) {
 		ck_assert_int_eq(atomic_load(&c.w[i].starts), 1);
 		ck_assert_int_eq(atomic_load(&c.w[i].stops), 1);
+		if (tu_gettid() < 0)
+			continue;       /* no thread ids to compare here */
 		ck_assert_int_eq(c.w[i].start_tid, c.w[i].stop_tid);
 		ck_assert_int_ne(c.w[i].start_tid, tu_gettid());
 		for (j = 0; j < i; j++)
@@ -358,7 +362,7 @@ START_TEST(attr_null_gives_the_defaults)
 	ck_assert_int_eq(workq_pool_attr_destroy(attr), 0);
 	ck_assert_int_eq(workq_close(q), 0);
 	ck_assert_int_eq(workq_pool_join(pool), 0);
-#if defined(__linux__) && defined(__GLIBC__)
+#if defined(HAVE_PTHREAD_SETNAME_NP_2) && defined(__GLIBC__)
 	ck_assert_str_eq(c.w[0].name, "workq-0");
 	ck_assert_str_eq(c.w[1].name, "workq-1");
 #endif
