@@ -33,6 +33,14 @@
  *     withdrawal, close, and a consumer that stops waiting wake them.
  *     A consumer waiting in a get (watching or asleep) is counted in
  *     getters, which try_put needs to be non-zero to offer at all.
+ *  9. A select waiting on this queue is linked on item_sels (for a get)
+ *     or room_sels (for a put), linked and unlinked only under both
+ *     ends' mutexes (and join_mu too on a bound queue, for room), so
+ *     either mutex keeps a list still.  It looked at the queue after it
+ *     was linked, and everyone who makes an item (or room) available,
+ *     or closes, fires every select on the matching list afterwards:
+ *     no select sleeps through its chance.  A select waiting for a get
+ *     on a capacity 0 queue counts in getters, as a consumer in a get.
  *
  * Design.  The two-lock queue of Michael and Scott ("Simple, Fast, and
  * Practical Non-Blocking and Blocking Concurrent Queue Algorithms",
@@ -149,6 +157,11 @@ struct workq {
 	size_t in_woken;            /* (in.mu, a) of those, signalled and not */
 	size_t out_woken;           /* (out.mu, a)     yet up: idle_sleepers() */
 	int note_open;              /* (both ends' mu, a) a descriptor exists */
+	/* Selects waiting on the queue (invariant 9); NULL when none, which
+	 * is all a put or a get reads of them. */
+	struct workq__sel_link *item_sels; /* (both ends' mu to write, a) */
+	struct workq__sel_link *room_sels; /* (both ends' mu, and join_mu
+	                                    *     if bound, to write, a) */
 	size_t high_water;          /* (in.mu) largest size seen by a put;
 	                             *     read by every put, rarely written */
 	char pad_shared[LINE];
@@ -360,6 +373,23 @@ static int item_fresh(const workq_t *q)
 /* Waking                                                              */
 /* ------------------------------------------------------------------ */
 
+/* The first select linked on a list (invariant 9), or NULL. */
+static struct workq__sel_link *sels(struct workq__sel_link *const *list)
+{
+	return __atomic_load_n(list, __ATOMIC_RELAXED);
+}
+
+/* Fires the selects from l on, but `except` (a select registering
+ * itself: its own gets cannot take its own put).  Called with either
+ * end's mutex held: the list stands still. */
+static void fire_sels(struct workq__sel_link *l,
+                      const struct workq__selector *except)
+{
+	for (; l != NULL; l = l->next)
+		if (l->sel != except)
+			workq__select_fire(l->sel);
+}
+
 /*
  * Wakes up to `k` of the `waiters` sleeping on end e's cv that no signal
  * is on its way to yet, for k items (or slots) just made available, and
@@ -471,6 +501,7 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 	           put_may_raise(q, k);
 	int sleepers = idle_sleepers(&q->out_waiters, &q->out_woken);
 
+	fire_sels(sels(&q->item_sels), NULL);
 	if (!sleepers && !note)
 		return;
 	workq__unlock(&q->in.mu);
@@ -491,6 +522,7 @@ static void poke_producers_locked(workq_t *q, size_t k)
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           get_may_lower(q);
 
+	fire_sels(sels(&q->room_sels), NULL);
 	if (idle_sleepers(&q->in_waiters, &q->in_woken)) {
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, k);
@@ -542,9 +574,11 @@ static void pass_on_item(workq_t *q)
  * A try_put whose item waits for a taker gives up once none is left, so
  * the last one to go wakes it.  Called with out.mu held.
  */
-static void getter_waits(workq_t *q)
+static void getter_waits(workq_t *q, const struct workq__selector *self)
 {
 	__atomic_store_n(&q->getters, q->getters + 1, __ATOMIC_RELAXED);
+	/* A select's try_put can offer now. */
+	fire_sels(sels(&q->room_sels), self);
 }
 
 static void getter_leaves(workq_t *q)
@@ -795,7 +829,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		if (start == 0) {
 			start = workq__now_ns();
 			if (q->rendezvous) {
-				getter_waits(q);
+				getter_waits(q, NULL);
 				w.pass_on = pass_on_getter;
 			}
 			if (watch_locked(q, &q->out, item_fresh, start,
@@ -908,6 +942,7 @@ static int finish_one(workq_t *q)
 {
 	int marked = 0;
 	int sleepers = 0;
+	int selects = 0;
 
 	workq__lock(&q->join_mu);
 	if (unfinished_locked(q) > 0) {
@@ -918,12 +953,14 @@ static int finish_one(workq_t *q)
 		/* A producer counts itself under join_mu (invariant 6). */
 		sleepers = q->bound &&
 		           idle_sleepers(&q->in_waiters, &q->in_woken);
+		selects = q->bound && sels(&q->room_sels) != NULL;
 	}
 	workq__unlock(&q->join_mu);
-	if (sleepers) {
+	if (sleepers || selects) {
 		/* in.mu comes before join_mu: dropped first, see the top. */
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, 1);
+		fire_sels(sels(&q->room_sels), NULL);
 		workq__unlock(&q->in.mu);
 	}
 	return marked;
@@ -942,6 +979,8 @@ static int close_in_locked(workq_t *q)
 	workq__happens_before(&q->closed);
 	__atomic_store_n(&q->closed, 1, __ATOMIC_RELEASE);
 	wake_all_locked(&q->in, q->in_waiters, &q->in_woken);
+	fire_sels(sels(&q->room_sels), NULL);
+	fire_sels(sels(&q->item_sels), NULL);
 	return 1;
 }
 
@@ -1017,6 +1056,7 @@ static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
 	q->in_woken = q->out_woken = 0;
 	q->note_open = 0;
+	q->item_sels = q->room_sels = NULL;
 	q->finished = q->withdrawn = 0;
 	q->handoff_waiters = q->getters = 0;
 	q->pools = q->producers = q->high_water = 0;
@@ -1792,7 +1832,7 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		if (start == 0) {
 			start = workq__now_ns();
 			if (q->rendezvous) {
-				getter_waits(q);
+				getter_waits(q, NULL);
 				w.pass_on = pass_on_getter;
 			}
 			if (watch_locked(q, &q->out, item_fresh, start,
@@ -1840,4 +1880,101 @@ size_t workq_unfinished(const workq_t *q)
 	n = unfinished_locked(q);
 	workq__unlock((pthread_mutex_t *)&q->join_mu);
 	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Selects (invariant 9; lib/select.c)                                 */
+/* ------------------------------------------------------------------ */
+
+int workq__rendezvous(const workq_t *q)
+{
+	return q->rendezvous;
+}
+
+/* Can a put proceed (or fail at once, closed)?  `mine`: see
+ * workq__select_link().  Called with both ends' mutexes held, and
+ * join_mu on a bound queue. */
+static int put_ready_locked(const workq_t *q, size_t mine)
+{
+	if (q->closed)
+		return 1;
+	if (q->in.pos - q->out.pos >= q->cap || bound_room_locked(q, 1) == 0)
+		return 0;
+	return !q->rendezvous || q->getters > mine;
+}
+
+static void link_sel(struct workq__sel_link **list, struct workq__sel_link *l)
+{
+	l->prev = NULL;
+	l->next = *list;
+	if (l->next != NULL)
+		l->next->prev = l;
+	__atomic_store_n(list, l, __ATOMIC_RELAXED);
+}
+
+static void unlink_sel(struct workq__sel_link **list, struct workq__sel_link *l)
+{
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		__atomic_store_n(list, l->next, __ATOMIC_RELAXED);
+}
+
+/*
+ * Links l, a select's get (put == 0) or put on q, so that whoever makes
+ * it possible fires l->sel (invariant 9), and counts the select as a
+ * call inside q, which destroy refuses meanwhile.  On a capacity 0
+ * queue a get counts in getters, as a consumer in workq_get; `mine` is
+ * how many of the same select's gets on q are linked already, which
+ * cannot take its own put.  Returns 1 if the operation can proceed now.
+ */
+int workq__select_link(workq_t *q, struct workq__sel_link *l, int put,
+                       size_t mine)
+{
+	int ready;
+
+	workq__lock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	if (put) {
+		if (q->bound)
+			workq__lock(&q->join_mu);
+		enter(&q->in);
+		ready = put_ready_locked(q, mine);
+		link_sel(&q->room_sels, l);
+		if (q->bound)
+			workq__unlock(&q->join_mu);
+	} else {
+		enter(&q->out);
+		ready = q->closed || q->in.pos != q->out.pos;
+		link_sel(&q->item_sels, l);
+	}
+	workq__unlock(&q->in.mu);
+	if (!put && q->rendezvous)
+		getter_waits(q, l->sel);
+	workq__unlock(&q->out.mu);
+	return ready;
+}
+
+/* Undoes workq__select_link(). */
+void workq__select_unlink(workq_t *q, struct workq__sel_link *l, int put)
+{
+	workq__lock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	if (put) {
+		if (q->bound)
+			workq__lock(&q->join_mu);
+		unlink_sel(&q->room_sels, l);
+		leave(&q->in);
+		if (q->bound)
+			workq__unlock(&q->join_mu);
+	} else {
+		unlink_sel(&q->item_sels, l);
+		leave(&q->out);
+	}
+	workq__unlock(&q->in.mu);
+	if (!put && q->rendezvous)
+		getter_leaves(q);
+	workq__unlock(&q->out.mu);
 }

@@ -170,6 +170,35 @@ void workq__watch_learn(struct workq__watch *w, long long waited,
 void workq__watch_signalled(struct workq__watch *w);
 
 /*
+ * A select waiting for its cases (lib/select.c): whoever makes one of
+ * them possible sets fired and signals cv.  mu is taken last, inside any
+ * queue's mutexes, and nothing is taken under it.
+ */
+struct workq__selector {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;          /* (mu) the select sleeps here */
+	int fired;                  /* (mu) a case may proceed: look again */
+};
+
+/* One case of a select, linked on its queue's item_sels or room_sels
+ * (lib/queue.c, invariant 9). */
+struct workq__sel_link {
+	struct workq__sel_link *next;   /* (the queue's ends' mutexes) */
+	struct workq__sel_link *prev;   /* (the queue's ends' mutexes) */
+	struct workq__selector *sel;    /* (c) */
+};
+
+/* Sets s->fired and wakes the select.  Any thread, any locks held. */
+void workq__select_fire(struct workq__selector *s);
+/* Links l for a get (put 0) or a put on q; `mine`: the select's own
+ * gets on q linked already.  Returns 1 if the case can proceed now. */
+int workq__select_link(workq_t *q, struct workq__sel_link *l, int put,
+                       size_t mine);
+void workq__select_unlink(workq_t *q, struct workq__sel_link *l, int put);
+/* 1 for a capacity 0 (rendezvous) queue. */
+int workq__rendezvous(const workq_t *q);
+
+/*
  * Pools register with their queue so that workq_destroy() can refuse
  * while one is attached.  Each takes and releases q's mutex.
  */
