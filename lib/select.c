@@ -149,6 +149,7 @@ static int prepare(struct sel *s)
 	if (err != 0) {
 		if (s->links != s->inline_links)
 			free(s->links);
+		s->links = NULL;
 		return err;
 	}
 	s->selector.fired = 0;
@@ -164,6 +165,7 @@ static void release(struct sel *s)
 	pthread_mutex_destroy(&s->selector.mu);
 	if (s->links != s->inline_links)
 		free(s->links);
+	s->links = NULL;
 	s->ready = 0;
 }
 
@@ -211,6 +213,8 @@ static void unlink_all(struct sel *s)
 {
 	size_t i;
 
+	if (s->links == NULL)
+		return;
 	for (i = 0; i < s->n; i++)
 		if (s->cases[i].q != NULL)
 			workq__select_unlink(s->cases[i].q, &s->links[i],
@@ -304,9 +308,10 @@ static int run(struct sel *s, enum sel_mode mode,
                const struct timespec *deadline, size_t *chosen)
 {
 	int timed_out = 0;
-	int err;
 
 	for (;;) {
+		int err;
+
 		if (s->linked)
 			unfire(s);
 		err = try_all(s, chosen);
@@ -333,7 +338,7 @@ static int select_cases(workq_select_case_t *cases, size_t n,
                         enum sel_mode mode, const struct timespec *timeout,
                         int biased, size_t *chosen)
 {
-	struct sel s;
+	struct sel s = { 0 };
 	struct timespec abs;
 	const struct timespec *deadline = NULL;
 	size_t which = 0;
@@ -343,8 +348,6 @@ static int select_cases(workq_select_case_t *cases, size_t n,
 		return EINVAL;
 	s.cases = cases;
 	s.n = n;
-	s.late_puts = s.linked = s.ready = 0;
-	s.links = NULL;
 	err = check_cases(&s);
 	if (err != 0)
 		return err;

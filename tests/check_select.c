@@ -34,7 +34,7 @@ struct sel_call {
 	int biased;
 	size_t chosen;
 	int err;
-	volatile pid_t tid;     /* set first thing by its thread */
+	pid_t tid;              /* (atomic) set first thing by its thread */
 };
 
 /* Waits until the select's thread sleeps (past every look it takes
@@ -43,16 +43,17 @@ static void wait_asleep(struct sel_call *s)
 {
 	int i;
 
-	for (i = 0; i < 10000 && s->tid == 0; i++)
+	for (i = 0; i < 10000 &&
+	            __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE) == 0; i++)
 		tu_sleep_ms(1);
-	tu_wait_blocked(s->tid);
+	tu_wait_blocked(__atomic_load_n(&s->tid, __ATOMIC_ACQUIRE));
 }
 
 static void *run_select(void *arg)
 {
 	struct sel_call *s = arg;
 
-	s->tid = tu_gettid();
+	__atomic_store_n(&s->tid, tu_gettid(), __ATOMIC_RELEASE);
 	s->chosen = 99;
 	if (s->biased)
 		s->err = workq_select_biased(s->cases, s->n, NULL, &s->chosen);
