@@ -654,6 +654,32 @@ WORKQ_API const char *workq_version(void);
  */
 WORKQ_API int workq_pollfd(workq_t *q, int *fdp);
 
+/*
+ * workq_pollfd()'s counterpart for producers: stores in *fdp a file
+ * descriptor that polls readable (POLLIN, EPOLLIN) exactly while a put
+ * would find room, or the queue is closed, so that an event loop can
+ * wait for room and then call workq_try_put() until EAGAIN, instead of
+ * retrying on a timer.  Room means a free slot; on a queue whose
+ * unfinished work is bound (workq_attr_set_bound_unfinished), also room
+ * under that bound; at capacity 0, a consumer waiting in a get (or a
+ * select) and no item offered.  Level-triggered.  Readable can be
+ * stale by the time the loop acts (another producer may take the room
+ * first): try_put's EAGAIN is the last word.  The descriptor belongs to
+ * the queue (workq_destroy closes it); never read, write or close it.
+ * Made on the first call, distinct from workq_pollfd's; later calls
+ * return the same one.  Until then the queue makes no system call for
+ * it.  Never blocks.  Close-on-exec and non-blocking.  Safe from any
+ * number of threads at once, concurrently with every other call on q
+ * but workq_destroy.
+ *
+ * Returns 0 with the descriptor in *fdp (written only on success).
+ * Returns EINVAL if q or fdp is NULL.
+ * Returns EMFILE, ENFILE or ENOMEM if the descriptor cannot be made.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_pollfd_room(workq_t *q, int *fdp);
+
 /* ------------------------------------------------------------------ */
 /* Counters (0.2)                                                      */
 /* ------------------------------------------------------------------ */

@@ -162,6 +162,8 @@ struct workq {
 	struct workq__sel_link *item_sels; /* (both ends' mu to write, a) */
 	struct workq__sel_link *room_sels; /* (both ends' mu, and join_mu
 	                                    *     if bound, to write, a) */
+	int room_open;              /* (both ends' mu and join_mu, a) the
+	                             *     room descriptor exists */
 	size_t high_water;          /* (in.mu) largest size seen by a put;
 	                             *     read by every put, rarely written */
 	char pad_shared[LINE];
@@ -190,6 +192,8 @@ struct workq {
 	                             *     get; read by try_put under in.mu */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
+	pthread_mutex_t room_mu;    /* a leaf: nothing is taken under it */
+	struct workq__notifier room; /* (room_mu) workq_pollfd_room's */
 	void *block;                /* (c) what alloc returned; see
 	                             *     workq_create_attr() */
 	void (*release)(void *ptr, void *ctx); /* (c) frees block */
@@ -468,6 +472,46 @@ static void notify(workq_t *q)
 }
 
 /*
+ * Would a put find room now: in the ring, under a bound queue's
+ * unfinished bound, and at capacity 0 with a consumer waiting?  From
+ * atomics only (see notify_room()).
+ */
+static int room_now(const workq_t *q)
+{
+	size_t head = load_acquire(&q->out.pos);
+	size_t tail = load_acquire(&q->in.pos);
+
+	if (accepted(q, tail, head) - head >= q->cap || !bound_room_fresh(q))
+		return 0;
+	return !q->rendezvous || load_relaxed(&q->getters) > 0;
+}
+
+/*
+ * Brings workq_pollfd_room's descriptor in line with the queue: readable
+ * while a put would find room, or the queue is closed.  Once room_open
+ * is set, whoever changes what room_now() reads calls it afterwards:
+ * puts and gets (through poke_*_locked()), task_done on a bound queue,
+ * consumers that start or stop waiting at capacity 0, and close.  Each
+ * change is made under in.mu, out.mu or join_mu, all three of which
+ * workq_pollfd_room() holds to set room_open, so a change made before
+ * is seen by its own call, and one made after sees room_open.  room_mu
+ * is a leaf, so it may be called with any of the queue's mutexes held;
+ * as in notify(), the last caller reads the last state.
+ */
+static void notify_room(workq_t *q)
+{
+	int state;
+
+	if (!__atomic_load_n(&q->room_open, __ATOMIC_ACQUIRE))
+		return;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	workq__lock(&q->room_mu);
+	workq__notifier_set(&q->room, is_closed(q) || room_now(q));
+	workq__unlock(&q->room_mu);
+	pthread_setcancelstate(state, NULL);
+}
+
+/*
  * Only a put into a queue that was empty can make the descriptor
  * readable, and only a get that took the last item can make it not so,
  * so only those call notify(): an event loop's queue would otherwise
@@ -502,6 +546,7 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 	int sleepers = idle_sleepers(&q->out_waiters, &q->out_woken);
 
 	fire_sels(sels(&q->item_sels), NULL);
+	notify_room(q);
 	if (!sleepers && !note)
 		return;
 	workq__unlock(&q->in.mu);
@@ -523,6 +568,7 @@ static void poke_producers_locked(workq_t *q, size_t k)
 	           get_may_lower(q);
 
 	fire_sels(sels(&q->room_sels), NULL);
+	notify_room(q);
 	if (idle_sleepers(&q->in_waiters, &q->in_woken)) {
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, k);
@@ -577,13 +623,15 @@ static void pass_on_item(workq_t *q)
 static void getter_waits(workq_t *q, const struct workq__selector *self)
 {
 	__atomic_store_n(&q->getters, q->getters + 1, __ATOMIC_RELAXED);
-	/* A select's try_put can offer now. */
+	/* A select's try_put can offer now, and an event loop's. */
 	fire_sels(sels(&q->room_sels), self);
+	notify_room(q);
 }
 
 static void getter_leaves(workq_t *q)
 {
 	__atomic_store_n(&q->getters, q->getters - 1, __ATOMIC_RELAXED);
+	notify_room(q);
 	if (q->getters == 0 && q->handoff_waiters > 0)
 		workq__broadcast(&q->taken);
 }
@@ -956,6 +1004,8 @@ static int finish_one(workq_t *q)
 		selects = q->bound && sels(&q->room_sels) != NULL;
 	}
 	workq__unlock(&q->join_mu);
+	if (marked && q->bound)
+		notify_room(q);
 	if (sleepers || selects) {
 		/* in.mu comes before join_mu: dropped first, see the top. */
 		workq__lock(&q->in.mu);
@@ -981,6 +1031,7 @@ static int close_in_locked(workq_t *q)
 	wake_all_locked(&q->in, q->in_waiters, &q->in_woken);
 	fire_sels(sels(&q->room_sels), NULL);
 	fire_sels(sels(&q->item_sels), NULL);
+	notify_room(q);
 	return 1;
 }
 
@@ -1046,6 +1097,9 @@ static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 	err = workq__cond_init(&q->taken);
 	if (err != 0)
 		goto fail_taken;
+	err = pthread_mutex_init(&q->room_mu, NULL);
+	if (err != 0)
+		goto fail_room_mu;
 	/* Capacity 0 is a ring of one slot whose item is only offered. */
 	q->rendezvous = capacity == 0;
 	q->cap = capacity == 0 ? 1 : capacity;
@@ -1057,14 +1111,18 @@ static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 	q->in_woken = q->out_woken = 0;
 	q->note_open = 0;
 	q->item_sels = q->room_sels = NULL;
+	q->room_open = 0;
 	q->finished = q->withdrawn = 0;
 	q->handoff_waiters = q->getters = 0;
 	q->pools = q->producers = q->high_water = 0;
 	q->discarded = 0;
 	q->join_busy = 0;
 	workq__notifier_init(&q->note);
+	workq__notifier_init(&q->room);
 	return 0;
 
+fail_room_mu:
+	pthread_cond_destroy(&q->taken);
 fail_taken:
 	pthread_mutex_destroy(&q->note_mu);
 fail_note_mu:
@@ -1157,6 +1215,8 @@ int workq_destroy(workq_t *q)
 	if (busy)
 		return EBUSY;
 	workq__notifier_close(&q->note);
+	workq__notifier_close(&q->room);
+	pthread_mutex_destroy(&q->room_mu);
 	pthread_cond_destroy(&q->taken);
 	pthread_mutex_destroy(&q->note_mu);
 	pthread_cond_destroy(&q->all_done);
@@ -1717,6 +1777,40 @@ int workq_pollfd(workq_t *q, int *fdp)
 	workq__unlock(&q->note_mu);
 	if (opened)
 		notify(q);
+	return err;
+}
+
+int workq_pollfd_room(workq_t *q, int *fdp)
+{
+	int opened = 0;
+	int err = 0;
+
+	if (q == NULL || fdp == NULL)
+		return EINVAL;
+	/* note_mu serialises the openings (it comes first in the lock
+	 * order); room_mu guards the descriptor once room_open is set. */
+	workq__lock(&q->note_mu);
+	if (q->room.rfd < 0) {
+		int saved_errno = errno;
+
+		err = workq__notifier_open(&q->room);
+		errno = saved_errno;
+		if (err == 0) {
+			workq__lock(&q->out.mu);
+			workq__lock(&q->in.mu);
+			workq__lock(&q->join_mu);
+			__atomic_store_n(&q->room_open, 1, __ATOMIC_RELEASE);
+			workq__unlock(&q->join_mu);
+			workq__unlock(&q->in.mu);
+			workq__unlock(&q->out.mu);
+			opened = 1;
+		}
+	}
+	if (err == 0)
+		*fdp = q->room.rfd;
+	workq__unlock(&q->note_mu);
+	if (opened)
+		notify_room(q);
 	return err;
 }
 
