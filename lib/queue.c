@@ -359,15 +359,18 @@ static int bound_room_fresh(const workq_t *q)
 /* Without any lock: is it worth a producer's (or a consumer's) taking
  * the lock again?  Used by spinners and by the last check before a
  * sleep. */
-static int room_fresh(const workq_t *q)
+static int room_fresh(const void *arg)
 {
+	const workq_t *q = arg;
+
 	return (load_relaxed(&q->in.pos) - load_acquire(&q->out.pos) < q->cap &&
 	        bound_room_fresh(q)) ||
 	       is_closed(q);
 }
 
-static int item_fresh(const workq_t *q)
+static int item_fresh(const void *arg)
 {
+	const workq_t *q = arg;
 	size_t pos = load_relaxed(&q->out.pos);
 
 	return slot_ready(q, pos % q->cap, pos) || is_closed(q);
@@ -745,7 +748,7 @@ static int is_zero(const struct timespec *ts)
  * 0 if its budget ran out first.
  */
 static int watch_locked(workq_t *q, struct end *e,
-                        int (*ready)(const workq_t *), long long start,
+                        int (*ready)(const void *), long long start,
                         long long *seen)
 {
 	size_t threads = load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
@@ -1983,6 +1986,42 @@ size_t workq_unfinished(const workq_t *q)
 int workq__rendezvous(const workq_t *q)
 {
 	return q->rendezvous;
+}
+
+int workq__select_fresh(const workq_t *q, int put)
+{
+	if (!put)
+		return item_fresh(q);
+	if (q->rendezvous && !is_closed(q))
+		return room_fresh(q) && load_relaxed(&q->getters) > 0;
+	return room_fresh(q);
+}
+
+/*
+ * A select about to link itself watches first, as a get or put on q
+ * would (watch_locked()), but for any of its cases (ready(arg)).  What
+ * it saw does not teach q's end: a select's wait is not that end's.
+ */
+int workq__select_watch(workq_t *q, int put, int (*ready)(const void *),
+                        const void *arg)
+{
+	struct end *e = put ? &q->in : &q->out;
+	size_t threads;
+	long long start, budget;
+	enum workq__watch_how how;
+	int waking;
+
+	workq__lock(&e->mu);
+	start = workq__now_ns();
+	/* The select is not counted in busy while it watches. */
+	threads = 1 + load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
+	waking = load_relaxed(put ? &q->out_woken : &q->in_woken) > 0;
+	how = workq__watch_budget(&e->watch, threads, waking, start, &budget);
+	workq__unlock(&e->mu);
+	if (how == WATCH_NONE)
+		return 0;
+	return workq__watch(&e->watch, how, arg, ready, workq__now_ns(),
+	                    budget);
 }
 
 /* Can a put proceed (or fail at once, closed)?  `mine`: see

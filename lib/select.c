@@ -49,6 +49,7 @@ struct sel {
 	size_t first;                   /* the case tried first */
 	int late_puts;                  /* some case puts on capacity 0 */
 	int linked;                     /* its links are on their queues */
+	int watched;                    /* it watched before linking */
 	int ready;                      /* selector initialised */
 	struct workq__selector selector;
 	struct workq__sel_link *links;  /* n of them, or NULL until needed */
@@ -304,6 +305,41 @@ static int try_all(struct sel *s, size_t *chosen)
 	return try_pass(s, 1, chosen);
 }
 
+/* Without any lock: is some case worth trying again? */
+static int any_fresh(const void *arg)
+{
+	const struct sel *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->cases[i].q != NULL &&
+		    workq__select_fresh(s->cases[i].q,
+		                        s->cases[i].op == WORKQ_SELECT_PUT))
+			return 1;
+	return 0;
+}
+
+/*
+ * Before it first links itself, a select watches its cases as the
+ * waiting policy (wait.c) allows a call on the queue of its first case
+ * (in the order it tries them) to watch.  Returns 1 if a case looked
+ * ready.
+ */
+static int watch(struct sel *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->n; k++) {
+		const workq_select_case_t *c = &s->cases[(s->first + k) % s->n];
+
+		if (c->q != NULL)
+			return workq__select_watch(c->q,
+			                           c->op == WORKQ_SELECT_PUT,
+			                           any_fresh, s);
+	}
+	return 0;
+}
+
 static int run(struct sel *s, enum sel_mode mode,
                const struct timespec *deadline, size_t *chosen)
 {
@@ -321,6 +357,11 @@ static int run(struct sel *s, enum sel_mode mode,
 			return EAGAIN;
 		if (timed_out)
 			return ETIMEDOUT;
+		if (!s->watched) {
+			s->watched = 1;
+			if (watch(s))
+				continue;
+		}
 		if (!s->linked) {
 			err = prepare(s);
 			if (err != 0)
