@@ -20,6 +20,10 @@
  *   fdpoll_PxC   as fd_PxC, but each consumer waits in poll() on the
  *                descriptor and then drains with workq_try_get until
  *                EAGAIN, as an event loop would.
+ *   select_PxC   workq only, 1x1 at capacity 64 and 1024, 4x4 at 1024:
+ *                as tput, but each consumer waits in workq_select on
+ *                the queue and a second one that stays empty; each run
+ *                is taken in turns with a plain one, as the fd rows are.
  *   pingpong     two threads bounce one item through two capacity-1
  *                queues; ns per round trip: the median of R runs'
  *                medians [min-max], and the median of their p99s.
@@ -267,7 +271,8 @@ static void stamp(struct stamp *s)
 /* Scenarios                                                           */
 /* ------------------------------------------------------------------ */
 
-enum kind { TPUT, BATCHED, FD, FDPOLL, PINGPONG, PINGPONG_FD, CLOSE, BURSTY };
+enum kind { TPUT, BATCHED, FD, FDPOLL, SELECT, PINGPONG, PINGPONG_FD, CLOSE,
+	BURSTY };
 
 struct row {
 	char name[24];
@@ -278,14 +283,15 @@ struct row {
 
 static int is_tput(enum kind k)
 {
-	return k == TPUT || k == BATCHED || k == FD || k == FDPOLL;
+	return k == TPUT || k == BATCHED || k == FD || k == FDPOLL ||
+	       k == SELECT;
 }
 
-/* The rows that measure workq's descriptor path, against the plain
- * kind of the same shape. */
-static int is_fd(enum kind k)
+/* The rows that measure a path of workq's own (the descriptor, the
+ * select), against the plain kind of the same shape, in turns. */
+static int vs_plain(enum kind k)
 {
-	return k == FD || k == FDPOLL || k == PINGPONG_FD;
+	return k == FD || k == FDPOLL || k == SELECT || k == PINGPONG_FD;
 }
 
 static const char *unit_of(enum kind k)
@@ -307,6 +313,7 @@ static int applies(const struct row *r, const struct peer *p)
 		return p->put_many != NULL && p->get_many != NULL;
 	case FD:
 	case FDPOLL:
+	case SELECT:
 	case PINGPONG_FD:
 		return p == &peer_workq;
 	default:
@@ -426,6 +433,7 @@ struct tctx {
 	enum kind kind;
 	unsigned P;
 	int fd;                 /* fdpoll: the queue's descriptor */
+	void *idle;             /* select: a second queue, never fed */
 	struct gate gate;
 };
 
@@ -529,6 +537,31 @@ static int poll_consumer(struct cons *c)
 }
 #endif
 
+#ifdef WORKQ_SELECT_GET
+/* A consumer that selects between the queue and one that stays empty,
+ * as a stage waiting on its input and a control queue would. */
+static int select_consumer(struct cons *c)
+{
+	workq_select_case_t cs[2];
+	size_t which;
+	int err;
+
+	for (;;) {
+		cs[0].q = c->t->idle;
+		cs[1].q = c->t->q;
+		cs[0].op = cs[1].op = WORKQ_SELECT_GET;
+		cs[0].item = cs[1].item = NULL;
+		err = workq_select(cs, 2, &which);
+		if (err == 0 && which == 1)
+			received(c, cs[1].item);
+		else if (err == WORKQ_CLOSED && which == 1)
+			return cs[1].item == WORKQ_DONE ? 0 : EPROTO;
+		else
+			return err != 0 ? err : EPROTO;
+	}
+}
+#endif
+
 static void *consumer(void *arg)
 {
 	struct cons *c = arg;
@@ -549,6 +582,11 @@ static void *consumer(void *arg)
 #ifdef HAVE_POLLFD
 	case FDPOLL:
 		c->err = poll_consumer(c);
+		return NULL;
+#endif
+#ifdef WORKQ_SELECT_GET
+	case SELECT:
+		c->err = select_consumer(c);
 		return NULL;
 #endif
 	default:
@@ -642,6 +680,7 @@ static void tput_child(const void *argp, struct run *r)
 	t.kind = a->row->kind;
 	t.P = P;
 	t.fd = -1;
+	t.idle = NULL;
 	gate_init(&t.gate);
 	t.q = a->p->create(a->row->cap);
 	if (t.q == NULL) {
@@ -657,6 +696,10 @@ static void tput_child(const void *argp, struct run *r)
 		return;
 	}
 #endif
+	if (t.kind == SELECT && (t.idle = a->p->create(1)) == NULL) {
+		failed(r, "create(1) failed");
+		return;
+	}
 	pr = aligned_alloc(64, sizeof(*pr) * P);
 	cs = aligned_alloc(64, sizeof(*cs) * C);
 	th = calloc(P + C, sizeof(*th));
@@ -692,6 +735,8 @@ static void tput_child(const void *argp, struct run *r)
 	r->allocs = s1.allocs - s0.allocs;
 	verify(r, &t, pr, cs, C, a->n, expect);
 	t.p->destroy(t.q);
+	if (t.idle != NULL)
+		t.p->destroy(t.idle);
 	for (i = 0; i < C; i++)
 		free(cs[i].last);
 	free(th);
@@ -1201,7 +1246,7 @@ static void cell_tput(const struct row *row, const struct peer *p,
 		/* The fd rows take a plain run before each of theirs, so
 		 * that the two are compared under the same conditions:
 		 * rows measured minutes apart on a shared VM are not. */
-		if (is_fd(row->kind) &&
+		if (vs_plain(row->kind) &&
 		    forked(tput_child, &b, limit, 1, &r) == DONE && r.ok)
 			ref[nref++] = (double)n / r.secs / 1e6;
 		o = forked(tput_child, &a, limit, 1, &r);
@@ -1279,7 +1324,7 @@ static void cell_pingpong(const struct row *row, const struct peer *p,
 		enum outcome o;
 
 		/* In turns with plain runs, as in cell_tput. */
-		if (is_fd(row->kind) &&
+		if (vs_plain(row->kind) &&
 		    forked(pingpong_child, &b, limit, 0, &r) == DONE && r.ok)
 			ref[nref++] = r.v[0];
 		o = forked(pingpong_child, &a, limit, 0, &r);
@@ -1527,7 +1572,7 @@ static void ratio_text(const struct row *row, const struct cell *cells,
 			w = &cells[i];
 	if (w == NULL || !usable(w) || w->med <= 0)
 		return;
-	if (is_fd(row->kind)) {
+	if (vs_plain(row->kind)) {
 		struct cell plain = *w;
 
 		plain.med = w->ref;
@@ -1759,6 +1804,11 @@ static size_t make_rows(struct row *rows)
 	n = add_row(rows, n, FDPOLL, "fdpoll", 1, 1, 1024);
 	n = add_row(rows, n, FD, "fd", 4, 4, 1024);
 	n = add_row(rows, n, FDPOLL, "fdpoll", 4, 4, 1024);
+#endif
+#ifdef WORKQ_SELECT_GET
+	n = add_row(rows, n, SELECT, "select", 1, 1, 64);
+	n = add_row(rows, n, SELECT, "select", 1, 1, 1024);
+	n = add_row(rows, n, SELECT, "select", 4, 4, 1024);
 #endif
 	n = add_row(rows, n, PINGPONG, "pingpong", 1, 1, 1);
 #ifdef HAVE_POLLFD

@@ -654,6 +654,32 @@ WORKQ_API const char *workq_version(void);
  */
 WORKQ_API int workq_pollfd(workq_t *q, int *fdp);
 
+/*
+ * workq_pollfd()'s counterpart for producers: stores in *fdp a file
+ * descriptor that polls readable (POLLIN, EPOLLIN) exactly while a put
+ * would find room, or the queue is closed, so that an event loop can
+ * wait for room and then call workq_try_put() until EAGAIN, instead of
+ * retrying on a timer.  Room means a free slot; on a queue whose
+ * unfinished work is bound (workq_attr_set_bound_unfinished), also room
+ * under that bound; at capacity 0, a consumer waiting in a get (or a
+ * select) and no item offered.  Level-triggered.  Readable can be
+ * stale by the time the loop acts (another producer may take the room
+ * first): try_put's EAGAIN is the last word.  The descriptor belongs to
+ * the queue (workq_destroy closes it); never read, write or close it.
+ * Made on the first call, distinct from workq_pollfd's; later calls
+ * return the same one.  Until then the queue makes no system call for
+ * it.  Never blocks.  Close-on-exec and non-blocking.  Safe from any
+ * number of threads at once, concurrently with every other call on q
+ * but workq_destroy.
+ *
+ * Returns 0 with the descriptor in *fdp (written only on success).
+ * Returns EINVAL if q or fdp is NULL.
+ * Returns EMFILE, ENFILE or ENOMEM if the descriptor cannot be made.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_pollfd_room(workq_t *q, int *fdp);
+
 /* ------------------------------------------------------------------ */
 /* Counters (0.2)                                                      */
 /* ------------------------------------------------------------------ */
@@ -1016,6 +1042,116 @@ WORKQ_API int workq_pool_resize(workq_pool_t *pool, size_t nthreads);
  * Since: 0.3
  */
 WORKQ_API const char *workq_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* Waiting on several queues (0.3)                                     */
+/* ------------------------------------------------------------------ */
+
+/* The operation of a select case. */
+#define WORKQ_SELECT_GET 1
+#define WORKQ_SELECT_PUT 2
+
+/* Selects of up to this many cases allocate nothing. */
+#define WORKQ_SELECT_INLINE 16
+
+/*
+ * One case of a select: a get from q, or a put of item into q.  A
+ * public, fixed layout: fill it in directly.  A case whose q is NULL is
+ * off: never chosen, so a case can be switched off (a queue whose work
+ * is over, say) without reshaping the array, as a nil channel in Go.
+ *
+ * Since: 0.3
+ */
+typedef struct workq_select_case {
+	workq_t *q;     /* the queue, or NULL: the case is off */
+	int op;         /* WORKQ_SELECT_GET or WORKQ_SELECT_PUT */
+	void *item;     /* PUT: the item to put (never WORKQ_DONE).  GET:
+	                 * where the item got is stored, if this case is
+	                 * chosen (WORKQ_DONE if its queue was closed and
+	                 * drained); untouched otherwise */
+} workq_select_case_t;
+
+/*
+ * Waits until at least one of the n cases can proceed, performs exactly
+ * one of them, as workq_try_get() or workq_try_put() would, and stores
+ * its index in *chosen (chosen may be NULL).  A closed queue counts as
+ * ready: a get from it that finds it drained, or a put into it, is
+ * chosen and returns WORKQ_CLOSED.  The cases that were not chosen did
+ * not happen: no item was taken from their queues, and their put items
+ * are still the caller's.  The same queue may appear in several cases.
+ *
+ * Fairness: where several cases can proceed, the one performed is drawn
+ * at random, equally likely, for every call, so no queue starves
+ * (workq_select_biased() prefers earlier cases instead).  One exception:
+ * a put into a capacity 0 queue is tried after every other case, since
+ * it waits for the consumer it offers its item to.
+ *
+ * Capacity 0: a get case waits as a consumer in workq_get() does, so a
+ * putter (or another select's put case) may hand its item over to the
+ * select; a put case proceeds once a consumer is waiting in a get or in
+ * another select's get case, and returns 0 only once that consumer took
+ * the item.
+ *
+ * Blocks until a case can proceed; a cancellation point there only, and
+ * a cancelled select performed no case.  Allocates nothing for up to
+ * WORKQ_SELECT_INLINE cases.  Safe from any number of threads,
+ * concurrently with every call but workq_destroy() of one of its queues
+ * (which returns EBUSY while a select waits on that queue).
+ *
+ * Returns 0: case *chosen was performed (a get's item is in its item
+ *   field, now the caller's; a put's item now belongs to the queue).
+ * Returns WORKQ_CLOSED: case *chosen's queue is closed (a get's item
+ *   field holds WORKQ_DONE; a put's item is still the caller's).
+ * Returns EINVAL if cases is NULL, n is 0, a case with a queue has an op
+ *   other than WORKQ_SELECT_GET or WORKQ_SELECT_PUT or puts WORKQ_DONE,
+ *   or no case has a queue; nothing is performed.
+ * Returns ENOMEM if more than WORKQ_SELECT_INLINE cases must wait and
+ *   memory for them cannot be had; nothing is performed.
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_select(workq_select_case_t *cases, size_t n,
+                           size_t *chosen);
+
+/*
+ * As workq_select(), but never waits: not a cancellation point (except
+ * that a put into a capacity 0 queue waits, as workq_try_put() does, for
+ * the consumer already waiting there to take the item).
+ *
+ * Returns EAGAIN if no case could proceed; otherwise as workq_select().
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_try_select(workq_select_case_t *cases, size_t n,
+                               size_t *chosen);
+
+/*
+ * As workq_select(), but waits at most *timeout (relative,
+ * CLOCK_MONOTONIC; NULL waits forever; zero never waits).
+ *
+ * Returns ETIMEDOUT if no case could proceed for *timeout (never
+ *   earlier); EINVAL also for an invalid *timeout; otherwise as
+ *   workq_select().
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_timed_select(workq_select_case_t *cases, size_t n,
+                                 const struct timespec *timeout,
+                                 size_t *chosen);
+
+/*
+ * As workq_select(), but where several cases can proceed, performs the
+ * first of them in the array (puts into capacity 0 queues still last):
+ * for a control queue that must win over work, as crossbeam's
+ * select_biased!.  timeout: NULL waits forever, a zero interval is a try
+ * (EAGAIN if no case could proceed), otherwise as workq_timed_select()
+ * (ETIMEDOUT).
+ *
+ * Since: 0.3
+ */
+WORKQ_API int workq_select_biased(workq_select_case_t *cases, size_t n,
+                                  const struct timespec *timeout,
+                                  size_t *chosen);
 
 #ifdef __cplusplus
 }

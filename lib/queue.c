@@ -33,6 +33,14 @@
  *     withdrawal, close, and a consumer that stops waiting wake them.
  *     A consumer waiting in a get (watching or asleep) is counted in
  *     getters, which try_put needs to be non-zero to offer at all.
+ *  9. A select waiting on this queue is linked on item_sels (for a get)
+ *     or room_sels (for a put), linked and unlinked only under both
+ *     ends' mutexes (and join_mu too on a bound queue, for room), so
+ *     either mutex keeps a list still.  It looked at the queue after it
+ *     was linked, and everyone who makes an item (or room) available,
+ *     or closes, fires every select on the matching list afterwards:
+ *     no select sleeps through its chance.  A select waiting for a get
+ *     on a capacity 0 queue counts in getters, as a consumer in a get.
  *
  * Design.  The two-lock queue of Michael and Scott ("Simple, Fast, and
  * Practical Non-Blocking and Blocking Concurrent Queue Algorithms",
@@ -149,6 +157,13 @@ struct workq {
 	size_t in_woken;            /* (in.mu, a) of those, signalled and not */
 	size_t out_woken;           /* (out.mu, a)     yet up: idle_sleepers() */
 	int note_open;              /* (both ends' mu, a) a descriptor exists */
+	/* Selects waiting on the queue (invariant 9); NULL when none, which
+	 * is all a put or a get reads of them. */
+	struct workq__sel_link *item_sels; /* (both ends' mu to write, a) */
+	struct workq__sel_link *room_sels; /* (both ends' mu, and join_mu
+	                                    *     if bound, to write, a) */
+	int room_open;              /* (both ends' mu and join_mu, a) the
+	                             *     room descriptor exists */
 	size_t high_water;          /* (in.mu) largest size seen by a put;
 	                             *     read by every put, rarely written */
 	char pad_shared[LINE];
@@ -177,6 +192,8 @@ struct workq {
 	                             *     get; read by try_put under in.mu */
 	pthread_mutex_t note_mu;
 	struct workq__notifier note; /* (note_mu) workq_pollfd's descriptor */
+	pthread_mutex_t room_mu;    /* a leaf: nothing is taken under it */
+	struct workq__notifier room; /* (room_mu) workq_pollfd_room's */
 	void *block;                /* (c) what alloc returned; see
 	                             *     workq_create_attr() */
 	void (*release)(void *ptr, void *ctx); /* (c) frees block */
@@ -342,15 +359,18 @@ static int bound_room_fresh(const workq_t *q)
 /* Without any lock: is it worth a producer's (or a consumer's) taking
  * the lock again?  Used by spinners and by the last check before a
  * sleep. */
-static int room_fresh(const workq_t *q)
+static int room_fresh(const void *arg)
 {
+	const workq_t *q = arg;
+
 	return (load_relaxed(&q->in.pos) - load_acquire(&q->out.pos) < q->cap &&
 	        bound_room_fresh(q)) ||
 	       is_closed(q);
 }
 
-static int item_fresh(const workq_t *q)
+static int item_fresh(const void *arg)
 {
+	const workq_t *q = arg;
 	size_t pos = load_relaxed(&q->out.pos);
 
 	return slot_ready(q, pos % q->cap, pos) || is_closed(q);
@@ -359,6 +379,23 @@ static int item_fresh(const workq_t *q)
 /* ------------------------------------------------------------------ */
 /* Waking                                                              */
 /* ------------------------------------------------------------------ */
+
+/* The first select linked on a list (invariant 9), or NULL. */
+static struct workq__sel_link *sels(struct workq__sel_link *const *list)
+{
+	return __atomic_load_n(list, __ATOMIC_RELAXED);
+}
+
+/* Fires the selects from l on, but `except` (a select registering
+ * itself: its own gets cannot take its own put).  Called with either
+ * end's mutex held: the list stands still. */
+static void fire_sels(struct workq__sel_link *l,
+                      const struct workq__selector *except)
+{
+	for (; l != NULL; l = l->next)
+		if (l->sel != except)
+			workq__select_fire(l->sel);
+}
 
 /*
  * Wakes up to `k` of the `waiters` sleeping on end e's cv that no signal
@@ -438,6 +475,46 @@ static void notify(workq_t *q)
 }
 
 /*
+ * Would a put find room now: in the ring, under a bound queue's
+ * unfinished bound, and at capacity 0 with a consumer waiting?  From
+ * atomics only (see notify_room()).
+ */
+static int room_now(const workq_t *q)
+{
+	size_t head = load_acquire(&q->out.pos);
+	size_t tail = load_acquire(&q->in.pos);
+
+	if (accepted(q, tail, head) - head >= q->cap || !bound_room_fresh(q))
+		return 0;
+	return !q->rendezvous || load_relaxed(&q->getters) > 0;
+}
+
+/*
+ * Brings workq_pollfd_room's descriptor in line with the queue: readable
+ * while a put would find room, or the queue is closed.  Once room_open
+ * is set, whoever changes what room_now() reads calls it afterwards:
+ * puts and gets (through poke_*_locked()), task_done on a bound queue,
+ * consumers that start or stop waiting at capacity 0, and close.  Each
+ * change is made under in.mu, out.mu or join_mu, all three of which
+ * workq_pollfd_room() holds to set room_open, so a change made before
+ * is seen by its own call, and one made after sees room_open.  room_mu
+ * is a leaf, so it may be called with any of the queue's mutexes held;
+ * as in notify(), the last caller reads the last state.
+ */
+static void notify_room(workq_t *q)
+{
+	int state;
+
+	if (!__atomic_load_n(&q->room_open, __ATOMIC_ACQUIRE))
+		return;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	workq__lock(&q->room_mu);
+	workq__notifier_set(&q->room, is_closed(q) || room_now(q));
+	workq__unlock(&q->room_mu);
+	pthread_setcancelstate(state, NULL);
+}
+
+/*
  * Only a put into a queue that was empty can make the descriptor
  * readable, and only a get that took the last item can make it not so,
  * so only those call notify(): an event loop's queue would otherwise
@@ -471,6 +548,8 @@ static void poke_consumers_locked(workq_t *q, size_t k)
 	           put_may_raise(q, k);
 	int sleepers = idle_sleepers(&q->out_waiters, &q->out_woken);
 
+	fire_sels(sels(&q->item_sels), NULL);
+	notify_room(q);
 	if (!sleepers && !note)
 		return;
 	workq__unlock(&q->in.mu);
@@ -491,6 +570,8 @@ static void poke_producers_locked(workq_t *q, size_t k)
 	int note = __atomic_load_n(&q->note_open, __ATOMIC_RELAXED) &&
 	           get_may_lower(q);
 
+	fire_sels(sels(&q->room_sels), NULL);
+	notify_room(q);
 	if (idle_sleepers(&q->in_waiters, &q->in_woken)) {
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, k);
@@ -542,14 +623,18 @@ static void pass_on_item(workq_t *q)
  * A try_put whose item waits for a taker gives up once none is left, so
  * the last one to go wakes it.  Called with out.mu held.
  */
-static void getter_waits(workq_t *q)
+static void getter_waits(workq_t *q, const struct workq__selector *self)
 {
 	__atomic_store_n(&q->getters, q->getters + 1, __ATOMIC_RELAXED);
+	/* A select's try_put can offer now, and an event loop's. */
+	fire_sels(sels(&q->room_sels), self);
+	notify_room(q);
 }
 
 static void getter_leaves(workq_t *q)
 {
 	__atomic_store_n(&q->getters, q->getters - 1, __ATOMIC_RELAXED);
+	notify_room(q);
 	if (q->getters == 0 && q->handoff_waiters > 0)
 		workq__broadcast(&q->taken);
 }
@@ -663,7 +748,7 @@ static int is_zero(const struct timespec *ts)
  * 0 if its budget ran out first.
  */
 static int watch_locked(workq_t *q, struct end *e,
-                        int (*ready)(const workq_t *), long long start,
+                        int (*ready)(const void *), long long start,
                         long long *seen)
 {
 	size_t threads = load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
@@ -795,7 +880,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		if (start == 0) {
 			start = workq__now_ns();
 			if (q->rendezvous) {
-				getter_waits(q);
+				getter_waits(q, NULL);
 				w.pass_on = pass_on_getter;
 			}
 			if (watch_locked(q, &q->out, item_fresh, start,
@@ -908,6 +993,7 @@ static int finish_one(workq_t *q)
 {
 	int marked = 0;
 	int sleepers = 0;
+	int selects = 0;
 
 	workq__lock(&q->join_mu);
 	if (unfinished_locked(q) > 0) {
@@ -918,12 +1004,16 @@ static int finish_one(workq_t *q)
 		/* A producer counts itself under join_mu (invariant 6). */
 		sleepers = q->bound &&
 		           idle_sleepers(&q->in_waiters, &q->in_woken);
+		selects = q->bound && sels(&q->room_sels) != NULL;
 	}
 	workq__unlock(&q->join_mu);
-	if (sleepers) {
+	if (marked && q->bound)
+		notify_room(q);
+	if (sleepers || selects) {
 		/* in.mu comes before join_mu: dropped first, see the top. */
 		workq__lock(&q->in.mu);
 		wake_locked(&q->in, q->in_waiters, &q->in_woken, 1);
+		fire_sels(sels(&q->room_sels), NULL);
 		workq__unlock(&q->in.mu);
 	}
 	return marked;
@@ -942,6 +1032,9 @@ static int close_in_locked(workq_t *q)
 	workq__happens_before(&q->closed);
 	__atomic_store_n(&q->closed, 1, __ATOMIC_RELEASE);
 	wake_all_locked(&q->in, q->in_waiters, &q->in_woken);
+	fire_sels(sels(&q->room_sels), NULL);
+	fire_sels(sels(&q->item_sels), NULL);
+	notify_room(q);
 	return 1;
 }
 
@@ -1007,6 +1100,9 @@ static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 	err = workq__cond_init(&q->taken);
 	if (err != 0)
 		goto fail_taken;
+	err = pthread_mutex_init(&q->room_mu, NULL);
+	if (err != 0)
+		goto fail_room_mu;
 	/* Capacity 0 is a ring of one slot whose item is only offered. */
 	q->rendezvous = capacity == 0;
 	q->cap = capacity == 0 ? 1 : capacity;
@@ -1017,14 +1113,19 @@ static int init(workq_t *q, size_t capacity, const workq_attr_t *a)
 	q->in_waiters = q->out_waiters = q->join_waiters = 0;
 	q->in_woken = q->out_woken = 0;
 	q->note_open = 0;
+	q->item_sels = q->room_sels = NULL;
+	q->room_open = 0;
 	q->finished = q->withdrawn = 0;
 	q->handoff_waiters = q->getters = 0;
 	q->pools = q->producers = q->high_water = 0;
 	q->discarded = 0;
 	q->join_busy = 0;
 	workq__notifier_init(&q->note);
+	workq__notifier_init(&q->room);
 	return 0;
 
+fail_room_mu:
+	pthread_cond_destroy(&q->taken);
 fail_taken:
 	pthread_mutex_destroy(&q->note_mu);
 fail_note_mu:
@@ -1117,6 +1218,8 @@ int workq_destroy(workq_t *q)
 	if (busy)
 		return EBUSY;
 	workq__notifier_close(&q->note);
+	workq__notifier_close(&q->room);
+	pthread_mutex_destroy(&q->room_mu);
 	pthread_cond_destroy(&q->taken);
 	pthread_mutex_destroy(&q->note_mu);
 	pthread_cond_destroy(&q->all_done);
@@ -1680,6 +1783,40 @@ int workq_pollfd(workq_t *q, int *fdp)
 	return err;
 }
 
+int workq_pollfd_room(workq_t *q, int *fdp)
+{
+	int opened = 0;
+	int err = 0;
+
+	if (q == NULL || fdp == NULL)
+		return EINVAL;
+	/* note_mu serialises the openings (it comes first in the lock
+	 * order); room_mu guards the descriptor once room_open is set. */
+	workq__lock(&q->note_mu);
+	if (q->room.rfd < 0) {
+		int saved_errno = errno;
+
+		err = workq__notifier_open(&q->room);
+		errno = saved_errno;
+		if (err == 0) {
+			workq__lock(&q->out.mu);
+			workq__lock(&q->in.mu);
+			workq__lock(&q->join_mu);
+			__atomic_store_n(&q->room_open, 1, __ATOMIC_RELEASE);
+			workq__unlock(&q->join_mu);
+			workq__unlock(&q->in.mu);
+			workq__unlock(&q->out.mu);
+			opened = 1;
+		}
+	}
+	if (err == 0)
+		*fdp = q->room.rfd;
+	workq__unlock(&q->note_mu);
+	if (opened)
+		notify_room(q);
+	return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* Inspection                                                          */
 /* ------------------------------------------------------------------ */
@@ -1792,7 +1929,7 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		if (start == 0) {
 			start = workq__now_ns();
 			if (q->rendezvous) {
-				getter_waits(q);
+				getter_waits(q, NULL);
 				w.pass_on = pass_on_getter;
 			}
 			if (watch_locked(q, &q->out, item_fresh, start,
@@ -1840,4 +1977,137 @@ size_t workq_unfinished(const workq_t *q)
 	n = unfinished_locked(q);
 	workq__unlock((pthread_mutex_t *)&q->join_mu);
 	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Selects (invariant 9; lib/select.c)                                 */
+/* ------------------------------------------------------------------ */
+
+int workq__rendezvous(const workq_t *q)
+{
+	return q->rendezvous;
+}
+
+int workq__select_fresh(const workq_t *q, int put)
+{
+	if (!put)
+		return item_fresh(q);
+	if (q->rendezvous && !is_closed(q))
+		return room_fresh(q) && load_relaxed(&q->getters) > 0;
+	return room_fresh(q);
+}
+
+/*
+ * A select about to link itself watches first, as a get or put on q
+ * would (watch_locked()), but for any of its cases (ready(arg)).  What
+ * it saw does not teach q's end: a select's wait is not that end's.
+ */
+int workq__select_watch(workq_t *q, int put, int (*ready)(const void *),
+                        const void *arg)
+{
+	struct end *e = put ? &q->in : &q->out;
+	size_t threads;
+	long long start, budget;
+	enum workq__watch_how how;
+	int waking;
+
+	workq__lock(&e->mu);
+	start = workq__now_ns();
+	/* The select is not counted in busy while it watches. */
+	threads = 1 + load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
+	waking = load_relaxed(put ? &q->out_woken : &q->in_woken) > 0;
+	how = workq__watch_budget(&e->watch, threads, waking, start, &budget);
+	workq__unlock(&e->mu);
+	if (how == WATCH_NONE)
+		return 0;
+	return workq__watch(&e->watch, how, arg, ready, workq__now_ns(),
+	                    budget);
+}
+
+/* Can a put proceed (or fail at once, closed)?  `mine`: see
+ * workq__select_link().  Called with both ends' mutexes held, and
+ * join_mu on a bound queue. */
+static int put_ready_locked(const workq_t *q, size_t mine)
+{
+	if (q->closed)
+		return 1;
+	if (q->in.pos - q->out.pos >= q->cap || bound_room_locked(q, 1) == 0)
+		return 0;
+	return !q->rendezvous || q->getters > mine;
+}
+
+static void link_sel(struct workq__sel_link **list, struct workq__sel_link *l)
+{
+	l->prev = NULL;
+	l->next = *list;
+	if (l->next != NULL)
+		l->next->prev = l;
+	__atomic_store_n(list, l, __ATOMIC_RELAXED);
+}
+
+static void unlink_sel(struct workq__sel_link **list, struct workq__sel_link *l)
+{
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		__atomic_store_n(list, l->next, __ATOMIC_RELAXED);
+}
+
+/*
+ * Links l, a select's get (put == 0) or put on q, so that whoever makes
+ * it possible fires l->sel (invariant 9), and counts the select as a
+ * call inside q, which destroy refuses meanwhile.  On a capacity 0
+ * queue a get counts in getters, as a consumer in workq_get; `mine` is
+ * how many of the same select's gets on q are linked already, which
+ * cannot take its own put.  Returns 1 if the operation can proceed now.
+ */
+int workq__select_link(workq_t *q, struct workq__sel_link *l, int put,
+                       size_t mine)
+{
+	int ready;
+
+	workq__lock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	if (put) {
+		if (q->bound)
+			workq__lock(&q->join_mu);
+		enter(&q->in);
+		ready = put_ready_locked(q, mine);
+		link_sel(&q->room_sels, l);
+		if (q->bound)
+			workq__unlock(&q->join_mu);
+	} else {
+		enter(&q->out);
+		ready = q->closed || q->in.pos != q->out.pos;
+		link_sel(&q->item_sels, l);
+	}
+	workq__unlock(&q->in.mu);
+	if (!put && q->rendezvous)
+		getter_waits(q, l->sel);
+	workq__unlock(&q->out.mu);
+	return ready;
+}
+
+/* Undoes workq__select_link(). */
+void workq__select_unlink(workq_t *q, struct workq__sel_link *l, int put)
+{
+	workq__lock(&q->out.mu);
+	workq__lock(&q->in.mu);
+	if (put) {
+		if (q->bound)
+			workq__lock(&q->join_mu);
+		unlink_sel(&q->room_sels, l);
+		leave(&q->in);
+		if (q->bound)
+			workq__unlock(&q->join_mu);
+	} else {
+		unlink_sel(&q->item_sels, l);
+		leave(&q->out);
+	}
+	workq__unlock(&q->in.mu);
+	if (!put && q->rendezvous)
+		getter_leaves(q);
+	workq__unlock(&q->out.mu);
 }

@@ -326,7 +326,7 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
  * Pauses between looks grow exponentially, up to eight, so that the
  * watcher does not keep taking the cache line that the other end writes.
  */
-static int spin(const workq_t *q, int (*ready)(const workq_t *),
+static int spin(const void *arg, int (*ready)(const void *),
                 long long start, long long budget)
 {
 	long long last = start;
@@ -338,7 +338,7 @@ static int spin(const workq_t *q, int (*ready)(const workq_t *),
 
 		for (i = 0; i < step; i++)
 			cpu_relax();
-		if (ready(q))
+		if (ready(arg))
 			return 1;
 		if (step < 8) {
 			step *= 2;
@@ -353,28 +353,28 @@ static int spin(const workq_t *q, int (*ready)(const workq_t *),
 	}
 }
 
-static int yield(const workq_t *q, int (*ready)(const workq_t *),
+static int yield(const void *arg, int (*ready)(const void *),
                  long long start, long long budget)
 {
 	int i;
 
 	for (i = 0; i < YIELDS || workq__now_ns() - start < budget; i++) {
 		sched_yield();
-		if (ready(q))
+		if (ready(arg))
 			return 1;
 	}
 	return 0;
 }
 
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,
-                 const workq_t *q, int (*ready)(const workq_t *),
+                 const void *arg, int (*ready)(const void *),
                  long long start, long long budget)
 {
 	int seen;
 
 	if (how == WATCH_YIELD)
-		return yield(q, ready, start, budget);
-	seen = spin(q, ready, start, budget);
+		return yield(arg, ready, start, budget);
+	seen = spin(arg, ready, start, budget);
 	if (seen < 0)
 		__atomic_store_n(&w->preempted, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->spinner, 0, __ATOMIC_RELAXED);

@@ -156,10 +156,10 @@ void workq__watch_init(struct workq__watch *w, int policy);
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
                                           long long now, long long *budget);
-/* Watches, with no lock held, until ready(q) or the budget from `start`
- * runs out.  Returns 1 if it saw ready(q). */
+/* Watches, with no lock held, until ready(arg) or the budget from
+ * `start` runs out.  Returns 1 if it saw ready(arg). */
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,
-                 const workq_t *q, int (*ready)(const workq_t *),
+                 const void *arg, int (*ready)(const void *),
                  long long start, long long budget);
 /* A wait of this end lasted `waited` ns until what it waited for was
  * there, and its sleeper ran `woke` ns after it was signalled (< 0: it
@@ -168,6 +168,41 @@ void workq__watch_learn(struct workq__watch *w, long long waited,
                         long long woke);
 /* Notes that the end's sleepers were just signalled. */
 void workq__watch_signalled(struct workq__watch *w);
+
+/*
+ * A select waiting for its cases (lib/select.c): whoever makes one of
+ * them possible sets fired and signals cv.  mu is taken last, inside any
+ * queue's mutexes, and nothing is taken under it.
+ */
+struct workq__selector {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;          /* (mu) the select sleeps here */
+	int fired;                  /* (mu) a case may proceed: look again */
+};
+
+/* One case of a select, linked on its queue's item_sels or room_sels
+ * (lib/queue.c, invariant 9). */
+struct workq__sel_link {
+	struct workq__sel_link *next;   /* (the queue's ends' mutexes) */
+	struct workq__sel_link *prev;   /* (the queue's ends' mutexes) */
+	struct workq__selector *sel;    /* (c) */
+};
+
+/* Sets s->fired and wakes the select.  Any thread, any locks held. */
+void workq__select_fire(struct workq__selector *s);
+/* Links l for a get (put 0) or a put on q; `mine`: the select's own
+ * gets on q linked already.  Returns 1 if the case can proceed now. */
+int workq__select_link(workq_t *q, struct workq__sel_link *l, int put,
+                       size_t mine);
+void workq__select_unlink(workq_t *q, struct workq__sel_link *l, int put);
+/* 1 for a capacity 0 (rendezvous) queue. */
+int workq__rendezvous(const workq_t *q);
+/* Without any lock: is a get (put 0) or put on q worth trying? */
+int workq__select_fresh(const workq_t *q, int put);
+/* Watches, as q's waiting policy for that end allows, until ready(arg);
+ * returns 1 if it saw it, 0 if it must sleep. */
+int workq__select_watch(workq_t *q, int put, int (*ready)(const void *),
+                        const void *arg);
 
 /*
  * Pools register with their queue so that workq_destroy() can refuse

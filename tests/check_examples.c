@@ -25,6 +25,7 @@
 #define CHECKSUM EXAMPLES_DIR "/checksum"
 #define EVENTLOOP EXAMPLES_DIR "/eventloop"
 #define JOBPOOL EXAMPLES_DIR "/jobpool"
+#define PIPELINE EXAMPLES_DIR "/pipeline"
 #define MAX_ARGS 64
 
 /* What a finished child left behind. */
@@ -660,6 +661,26 @@ START_TEST(jobpool_runs_every_job_and_prints_summary)
 }
 END_TEST
 
+/* pipeline: 1^2 + ... + 1000^2 through two stages; and stopped half
+ * way through its control queue, every stage exits. */
+START_TEST(pipeline_sums_squares_and_stops)
+{
+	struct result r;
+
+	run(&r, PIPELINE, NULL);
+	assert_exit(&r, 0);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_str_eq(r.out, "pipeline: 1000 numbers, 2 squarers, "
+	                        "sum of squares 333833500\n");
+	free_result(&r);
+	run(&r, PIPELINE, "stop", NULL);
+	assert_exit(&r, 0);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_str_eq(r.out, "pipeline: stopped; every stage exited\n");
+	free_result(&r);
+}
+END_TEST
+
 static Suite *examples_suite(void)
 {
 	Suite *s = suite_create("examples");
@@ -700,6 +721,7 @@ static Suite *examples_suite(void)
 	tc = tcase_create("jobpool");
 	tcase_set_timeout(tc, TU_TIMEOUT);
 	tcase_add_test(tc, jobpool_runs_every_job_and_prints_summary);
+	tcase_add_test(tc, pipeline_sums_squares_and_stops);
 	suite_add_tcase(s, tc);
 	return s;
 }

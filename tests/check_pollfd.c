@@ -5,6 +5,8 @@
  * timeout (or epoll_wait, for the epoll tests) before and after every
  * call that changes the queue, twice where level-triggering matters:
  * a descriptor that forgot its state after one poll would pass once.
+ * workq_pollfd_room(), its producers' counterpart, polls readable
+ * exactly while a put would find room or the queue is closed.
  *
  * Threads other than the test's never assert: they record results in
  * their own structs, checked after joining them.
@@ -733,6 +735,189 @@ START_TEST(pollfd_event_loop_drains_four_producers)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Room: workq_pollfd_room                                             */
+/* ------------------------------------------------------------------ */
+
+START_TEST(room_fd_is_its_own)
+{
+	workq_t *q;
+	int fd = -7, fd2 = -7, items = -7;
+
+	ck_assert_int_eq(workq_create(&q, 2), 0);
+	ck_assert_int_eq(workq_pollfd_room(NULL, &fd), EINVAL);
+	ck_assert_int_eq(workq_pollfd_room(q, NULL), EINVAL);
+	ck_assert_int_eq(fd, -7);
+	ck_assert_int_eq(workq_pollfd_room(q, &fd), 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(workq_pollfd_room(q, &fd2), 0);
+	ck_assert_int_eq(fd, fd2);
+	ck_assert_int_eq(workq_pollfd(q, &items), 0);
+	ck_assert_int_ne(fd, items);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_eq(workq_destroy(q), 0);
+	/* Closed by destroy. */
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+}
+END_TEST
+
+START_TEST(room_fd_readable_exactly_while_room)
+{
+	workq_t *q;
+	void *item;
+	int fd;
+
+	ck_assert_int_eq(workq_create(&q, 2), 0);
+	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
+	/* Asked late: reflects the queue as it is. */
+	ck_assert_int_eq(workq_pollfd_room(q, &fd), 0);
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_put(q, tu_item(2)), 0);
+	ck_assert(!readable(fd));
+	ck_assert(!readable(fd));
+	ck_assert_int_eq(workq_try_put(q, tu_item(3)), EAGAIN);
+	ck_assert(!readable(fd));
+	ck_assert_int_eq(workq_get(q, &item), 0);
+	ck_assert(readable(fd));
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_put(q, tu_item(3)), 0);
+	ck_assert(!readable(fd));
+	/* Closed: readable, full or not, for good. */
+	ck_assert_int_eq(workq_close(q), 0);
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_get(q, &item), 0);
+	ck_assert_int_eq(workq_get(q, &item), 0);
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
+START_TEST(room_fd_on_a_bound_queue_waits_for_task_done)
+{
+	workq_attr_t *attr;
+	workq_t *q;
+	void *item;
+	int fd;
+
+	ck_assert_int_eq(workq_attr_create(&attr), 0);
+	ck_assert_int_eq(workq_attr_set_bound_unfinished(attr, 1), 0);
+	ck_assert_int_eq(workq_create_attr(&q, 1, attr), 0);
+	ck_assert_int_eq(workq_attr_destroy(attr), 0);
+	ck_assert_int_eq(workq_pollfd_room(q, &fd), 0);
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_put(q, tu_item(1)), 0);
+	ck_assert(!readable(fd));
+	ck_assert_int_eq(workq_get(q, &item), 0);
+	ck_assert(!readable(fd));       /* taken, not finished */
+	ck_assert_int_eq(workq_task_done(q), 0);
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
+struct getter {
+	workq_t *q;
+	void *item;
+	int err;
+};
+
+static void *getter_main(void *arg)
+{
+	struct getter *g = arg;
+
+	g->err = workq_get(g->q, &g->item);
+	return NULL;
+}
+
+/* Polls fd for up to 10 s; 1 if it became readable. */
+static int readable_soon(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 10000) == 1 && (p.revents & POLLIN) != 0;
+}
+
+START_TEST(room_fd_at_capacity_0_needs_a_waiting_consumer)
+{
+	workq_t *q;
+	struct getter g = { NULL, NULL, -1 };
+	pthread_t t;
+	int fd;
+
+	ck_assert_int_eq(workq_create(&q, 0), 0);
+	ck_assert_int_eq(workq_pollfd_room(q, &fd), 0);
+	ck_assert(!readable(fd));
+	g.q = q;
+	t = tu_spawn(getter_main, &g);
+	ck_assert(readable_soon(fd));
+	ck_assert_int_eq(workq_try_put(q, tu_item(1)), 0);
+	tu_join(t);
+	ck_assert_int_eq(g.err, 0);
+	ck_assert_ptr_eq(g.item, tu_item(1));
+	ck_assert(!readable(fd));
+	ck_assert_int_eq(workq_close(q), 0);
+	ck_assert(readable(fd));
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
+enum { ROOM_ITEMS = 20000 };
+
+struct slow_consumer {
+	workq_t *q;
+	uintptr_t next;         /* the item it expects next */
+	int bad;
+};
+
+static void *slow_consumer_main(void *arg)
+{
+	struct slow_consumer *c = arg;
+	void *item;
+
+	while (workq_get(c->q, &item) == 0) {
+		if (tu_num(item) != c->next)
+			c->bad = 1;
+		c->next++;
+	}
+	return NULL;
+}
+
+/* An event loop puts every item through try_put, waiting on the room
+ * descriptor after each EAGAIN: all arrive, in order, and every wait
+ * ends. */
+START_TEST(room_fd_event_loop_producer)
+{
+	workq_t *q;
+	struct slow_consumer c = { NULL, 1, 0 };
+	pthread_t t;
+	uintptr_t n = 1;
+	int fd;
+	int stuck = 0;
+
+	ck_assert_int_eq(workq_create(&q, _i == 0 ? 1 : 8), 0);
+	ck_assert_int_eq(workq_pollfd_room(q, &fd), 0);
+	c.q = q;
+	t = tu_spawn(slow_consumer_main, &c);
+	while (n <= ROOM_ITEMS && !stuck) {
+		int err = workq_try_put(q, tu_item(n));
+
+		if (err == 0)
+			n++;
+		else if (err == EAGAIN)
+			stuck = !readable_soon(fd);
+		else
+			stuck = 1;
+	}
+	ck_assert_int_eq(stuck, 0);
+	ck_assert_int_eq(workq_close(q), 0);
+	tu_join(t);
+	ck_assert_int_eq(c.bad, 0);
+	ck_assert_uint_eq(c.next, ROOM_ITEMS + 1);
+	ck_assert_int_eq(workq_destroy(q), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *pollfd_suite(void)
 {
@@ -770,6 +955,15 @@ static Suite *pollfd_suite(void)
 	tcase_add_loop_test(tc, pollfd_wakes_a_sleeping_poller, 0,
 	                    4 * POLL_KINDS);
 	tcase_add_test(tc, pollfd_event_loop_drains_four_producers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("room");
+	tcase_set_timeout(tc, TU_TIMEOUT);
+	tcase_add_test(tc, room_fd_is_its_own);
+	tcase_add_test(tc, room_fd_readable_exactly_while_room);
+	tcase_add_test(tc, room_fd_on_a_bound_queue_waits_for_task_done);
+	tcase_add_test(tc, room_fd_at_capacity_0_needs_a_waiting_consumer);
+	tcase_add_loop_test(tc, room_fd_event_loop_producer, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,13 +18,13 @@ static long long later(int seconds)
 	return workq__now_ns() + seconds * 2000000000LL;
 }
 
-static int never(const workq_t *q)
+static int never(const void *q)
 {
 	(void)q;
 	return 0;
 }
 
-static int always(const workq_t *q)
+static int always(const void *q)
 {
 	(void)q;
 	return 1;
@@ -140,7 +140,7 @@ END_TEST
 
 static int calls;
 
-static int third_call(const workq_t *q)
+static int third_call(const void *q)
 {
 	(void)q;
 	return ++calls == 3;

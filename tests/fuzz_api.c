@@ -264,6 +264,104 @@ static void op_bad_args(struct model *m, struct input *in)
 	}
 }
 
+/* Can a select's case proceed, as the model sees it?  A lone thread
+ * never waits in a get, so a put into a rendezvous queue never can,
+ * unless closed. */
+static int case_ready(const struct model *m, int op)
+{
+	if (m->closed)
+		return 1;
+	return op == WORKQ_SELECT_GET ? m->len > 0 : m->len < m->cap;
+}
+
+/* Tried after every other case (see workq_select). */
+static int case_late(const struct model *m, int op)
+{
+	return op == WORKQ_SELECT_PUT && m->cap == 0;
+}
+
+/*
+ * A select of 1 to 4 cases over the two queues (some off, some bad),
+ * in a form that cannot wait for ever: blocking only when the model
+ * says a case is ready.  A biased one must choose the first ready case
+ * (puts into capacity 0 last); any other, one of the ready cases.
+ */
+static void op_select(struct model *qs, struct input *in)
+{
+	workq_select_case_t c[4];
+	struct model *mc[4], *m;
+	size_t n = 1 + byte(in) % 4, i, chosen = 99, first = 99;
+	struct timespec zero = { 0, 0 };
+	int bad = 0, on = 0, err;
+	uint8_t form = byte(in) % 4;
+
+	for (i = 0; i < n; i++) {
+		uint8_t b = byte(in);
+
+		mc[i] = &qs[b & 1];
+		c[i].q = b & 2 ? NULL : mc[i]->q;
+		c[i].op = b & 4 ? WORKQ_SELECT_PUT : WORKQ_SELECT_GET;
+		if (b == 255)
+			c[i].op = 3;
+		c[i].item = c[i].op == WORKQ_SELECT_PUT ? item_from(in) : NULL;
+		if (c[i].q == NULL)
+			continue;
+		on = 1;
+		bad |= c[i].op == 3 || c[i].item == WORKQ_DONE;
+	}
+	for (i = 0; i < n && !bad; i++)
+		if (c[i].q != NULL && !case_late(mc[i], c[i].op) &&
+		    case_ready(mc[i], c[i].op) && first == 99)
+			first = i;
+	for (i = 0; i < n && !bad && first == 99; i++)
+		if (c[i].q != NULL && case_ready(mc[i], c[i].op))
+			first = i;
+	switch (form) {
+	case 0:
+		err = first != 99 || bad || !on ? workq_select(c, n, &chosen)
+		                                 : workq_try_select(c, n, &chosen);
+		break;
+	case 1:
+		err = workq_try_select(c, n, &chosen);
+		break;
+	case 2:
+		err = workq_timed_select(c, n, &zero, &chosen);
+		break;
+	default:
+		err = workq_select_biased(c, n, first != 99 ? NULL : &zero,
+		                          &chosen);
+		break;
+	}
+	if (bad || !on) {
+		check(err == EINVAL && chosen == 99);
+		return;
+	}
+	if (first == 99) {
+		check(err == (form == 2 ? ETIMEDOUT : EAGAIN) && chosen == 99);
+		return;
+	}
+	check(chosen < n && c[chosen].q != NULL &&
+	      case_ready(mc[chosen], c[chosen].op));
+	check(form != 3 || chosen == first);
+	/* A late case only when no other was ready. */
+	check(!case_late(mc[chosen], c[chosen].op) ||
+	      case_late(mc[first], c[first].op));
+	m = mc[chosen];
+	if (m->closed && (c[chosen].op == WORKQ_SELECT_PUT || m->len == 0)) {
+		check(err == WORKQ_CLOSED);
+		check(c[chosen].op == WORKQ_SELECT_PUT ||
+		      c[chosen].item == WORKQ_DONE);
+	} else if (c[chosen].op == WORKQ_SELECT_PUT) {
+		check(err == 0);
+		model_push(m, c[chosen].item);
+	} else {
+		check(err == 0 && c[chosen].item == model_pop(m));
+	}
+	for (i = 0; i < n; i++)         /* the others did not happen */
+		check(i == chosen || c[i].op != WORKQ_SELECT_GET ||
+		      c[i].item == NULL);
+}
+
 /*
  * A queue of capacity 1..MODEL_MAX, or (byte 252) of capacity 0, a
  * rendezvous: with one thread no consumer ever waits, so the model sees
@@ -309,6 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	new_queue(&qs[1], &in);
 	while (in.n > 0) {
 		uint8_t op = byte(&in);
+		uint8_t b;
 
 		m = &qs[op >> 7];
 		switch (op % 10) {
@@ -326,9 +425,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		default:
-			if (byte(&in) < 16) {   /* now and then, start afresh */
+			b = byte(&in);
+			if (b < 16) {   /* now and then, start afresh */
 				check(workq_destroy(m->q) == 0);
 				new_queue(m, &in);
+			} else if (b < 128) {
+				op_select(qs, &in);
+				check_state(&qs[0]);
+				check_state(&qs[1]);
 			} else {
 				op_bad_args(m, &in);
 			}

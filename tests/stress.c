@@ -4,15 +4,16 @@
  * Usage: stress [--seconds S] [--seed N]
  *
  * Runs rounds until S seconds (default 1) have passed.  Each round makes
- * a queue of random capacity (0, a rendezvous, included) and starts
- * random numbers of producers and consumers that use a random mix of
- * every put and get variant (blocking, try, timed, batch), while the
- * main thread may close or discard midway, or wait for the producers
- * and close, or join.  Items are tagged
- * (producer, sequence).  At the end of a round:
+ * 1 to 3 queues of random capacities (0, a rendezvous, included) and
+ * starts random numbers of producers and consumers that use a random mix
+ * of every put and get variant (blocking, try, timed, batch, and selects
+ * over all the queues), while the main thread may close or discard
+ * midway, or wait for the producers and close, or join.  Items are
+ * tagged (producer, sequence).  At the end of a round:
  *   - every item whose put was accepted was received or discarded exactly
  *     once, and no other item was;
- *   - each consumer saw each producer's items in increasing order;
+ *   - each consumer saw each producer's items through each queue in
+ *     increasing order;
  *   - workq_join returns, workq_destroy returns 0: nobody is left inside.
  * A watchdog ends a round that hangs.  Any failure prints the seed, which
  * replays the same choices (the interleaving is the OS's, of course).
@@ -38,6 +39,7 @@
 #define MAX_CONSUMERS 6
 #define MAX_ITEMS 4000          /* per producer per round */
 #define BATCH 8
+#define MAX_QUEUES 3
 
 static uint64_t seed;
 static unsigned long round_no;
@@ -81,7 +83,8 @@ static void untag(void *item, unsigned *p, unsigned *seq)
 }
 
 struct round {
-	workq_t *q;
+	workq_t *q[MAX_QUEUES];
+	unsigned nq;
 	unsigned nprod, ncons, nitems;
 	/* How many times each item was received or discarded. */
 	unsigned char seen[MAX_PRODUCERS][MAX_ITEMS];
@@ -93,7 +96,8 @@ struct actor {
 	struct round *r;
 	unsigned id;
 	uint64_t rng;
-	unsigned last[MAX_PRODUCERS];      /* consumers: last seq + 1 seen */
+	/* Consumers: last seq + 1 seen per queue and producer. */
+	unsigned last[MAX_QUEUES][MAX_PRODUCERS];
 };
 
 static void note(struct round *r, const char *what)
@@ -119,23 +123,61 @@ static void count(struct round *r, void *item)
 
 /* Puts one item, or a batch starting with it, by a random variant.
  * Returns how many were accepted, and sets *closed on WORKQ_CLOSED. */
+/* A select's cases: one per queue, gets or puts of item. */
+static void cases(struct round *r, workq_select_case_t *c, int op,
+                  void *item)
+{
+	unsigned k;
+
+	for (k = 0; k < r->nq; k++) {
+		c[k].q = r->q[k];
+		c[k].op = op;
+		c[k].item = item;
+	}
+}
+
+/* A select of a random form.  Returns what it returned. */
+static int select_some(struct actor *a, workq_select_case_t *c,
+                       size_t *chosen)
+{
+	struct round *r = a->r;
+	struct timespec ts = { 0, (long)pick(&a->rng, 200000) };
+
+	switch (pick(&a->rng, 4)) {
+	case 0:
+		return workq_select(c, r->nq, chosen);
+	case 1:
+		return workq_try_select(c, r->nq, chosen);
+	case 2:
+		return workq_timed_select(c, r->nq, &ts, chosen);
+	default:
+		return workq_select_biased(c, r->nq, &ts, chosen);
+	}
+}
+
 static unsigned put_some(struct actor *a, unsigned seq, int *closed)
 {
 	struct round *r = a->r;
+	workq_t *q = r->q[pick(&a->rng, r->nq)];
+	workq_select_case_t c[MAX_QUEUES];
 	void *batch[BATCH];
 	struct timespec ts = { 0, (long)pick(&a->rng, 200000) };
 	size_t n = 0, i;
 	int err;
 
-	switch (pick(&a->rng, 4)) {
+	switch (pick(&a->rng, 5)) {
 	case 0:
-		err = workq_put(r->q, tag(a->id, seq));
+		err = workq_put(q, tag(a->id, seq));
 		break;
 	case 1:
-		err = workq_try_put(r->q, tag(a->id, seq));
+		err = workq_try_put(q, tag(a->id, seq));
 		break;
 	case 2:
-		err = workq_timed_put(r->q, tag(a->id, seq), &ts);
+		err = workq_timed_put(q, tag(a->id, seq), &ts);
+		break;
+	case 3:
+		cases(r, c, WORKQ_SELECT_PUT, tag(a->id, seq));
+		err = select_some(a, c, &i);
 		break;
 	default:
 		n = 1 + pick(&a->rng, BATCH);
@@ -143,7 +185,7 @@ static unsigned put_some(struct actor *a, unsigned seq, int *closed)
 			n = r->nitems - seq;
 		for (i = 0; i < n; i++)
 			batch[i] = tag(a->id, seq + (unsigned)i);
-		err = workq_put_many(r->q, batch, n, &i);
+		err = workq_put_many(q, batch, n, &i);
 		if ((err == 0 && i != n) || (err != 0 && i >= n))
 			note(r, "put_many: *nput disagrees with its result");
 		*closed = err == WORKQ_CLOSED;
@@ -174,68 +216,102 @@ static void *producer(void *arg)
 	return NULL;
 }
 
-/* Checks and counts one received item. */
-static void take(struct actor *a, void *item)
+/* Checks and counts one item received from queue k. */
+static void take(struct actor *a, unsigned k, void *item)
 {
 	struct round *r = a->r;
 	unsigned p, seq;
 
 	untag(item, &p, &seq);
-	if (p < r->nprod && seq < a->last[p])
+	if (p < r->nprod && seq < a->last[k][p])
 		note(r, "a producer's items arrived out of order");
 	if (p < r->nprod)
-		a->last[p] = seq + 1;
+		a->last[k][p] = seq + 1;
 	count(r, item);
-	if (workq_task_done(r->q) != 0)
+	if (workq_task_done(r->q[k]) != 0)
 		note(r, "task_done failed for a received item");
 }
 
-/* Gets by a random variant.  Returns 0 to go on, 1 when closed. */
-static int get_some(struct actor *a)
+/*
+ * Gets by a random variant, from a random queue of those not over yet
+ * (a select: from any of them, the others' cases off).  Sets over[k]
+ * once queue k said WORKQ_CLOSED.
+ */
+static void get_some(struct actor *a, int *over)
 {
 	struct round *r = a->r;
+	unsigned k = pick(&a->rng, r->nq);
+	workq_select_case_t c[MAX_QUEUES];
 	void *items[BATCH];
 	struct timespec ts = { 0, (long)pick(&a->rng, 200000) };
 	size_t n = 0, i;
 	void *item = NULL;
 	int err;
 
-	switch (pick(&a->rng, 4)) {
+	unsigned how = pick(&a->rng, 5);
+
+	while (over[k])
+		k = (k + 1) % r->nq;
+	/* Waiting on one queue of several could wait for ever: every
+	 * producer may be waiting to put into another.  A select waits on
+	 * all of them. */
+	if (r->nq > 1 && (how == 0 || how == 4))
+		how = 3;
+	switch (how) {
 	case 0:
-		err = workq_get(r->q, &item);
+		err = workq_get(r->q[k], &item);
 		break;
 	case 1:
-		err = workq_try_get(r->q, &item);
+		err = workq_try_get(r->q[k], &item);
 		break;
 	case 2:
-		err = workq_timed_get(r->q, &item, &ts);
+		err = workq_timed_get(r->q[k], &item, &ts);
+		break;
+	case 3:
+		cases(r, c, WORKQ_SELECT_GET, NULL);
+		for (i = 0; i < r->nq; i++)
+			if (over[i])
+				c[i].q = NULL;
+		err = select_some(a, c, &n);
+		if (err == 0 || err == WORKQ_CLOSED) {
+			k = (unsigned)n;
+			item = c[k].item;
+		}
 		break;
 	default:
-		err = workq_get_many(r->q, items, 1 + pick(&a->rng, BATCH), &n);
+		err = workq_get_many(r->q[k], items, 1 + pick(&a->rng, BATCH),
+		                     &n);
 		if ((err == 0) != (n > 0))
 			note(r, "get_many: *ngot disagrees with its result");
 		for (i = 0; i < n; i++)
-			take(a, items[i]);
-		return err == WORKQ_CLOSED;
+			take(a, k, items[i]);
+		over[k] = err == WORKQ_CLOSED;
+		return;
 	}
 	if (err == 0)
-		take(a, item);
+		take(a, k, item);
 	else if (err == WORKQ_CLOSED && item != WORKQ_DONE)
 		note(r, "closed get did not hand out WORKQ_DONE");
 	else if (err != WORKQ_CLOSED && err != EAGAIN && err != ETIMEDOUT)
 		note(r, "get: unexpected error");
-	return err == WORKQ_CLOSED;
+	over[k] = err == WORKQ_CLOSED;
 }
 
 static void *consumer(void *arg)
 {
 	struct actor *a = arg;
+	int over[MAX_QUEUES] = { 0 };
+	unsigned k, left = a->r->nq;
 
-	while (!get_some(a))
-		;
+	while (left > 0) {
+		get_some(a, over);
+		for (left = 0, k = 0; k < a->r->nq; k++)
+			left += !over[k];
+	}
 	/* The seed program's protocol: pass the sentinel on. */
-	if (workq_put(a->r->q, WORKQ_DONE) != 0)
-		note(a->r, "re-posting WORKQ_DONE failed");
+	for (k = 0; k < a->r->nq; k++)
+		if (workq_put(a->r->q[k], WORKQ_DONE) != 0)
+			note(a->r, "re-posting WORKQ_DONE failed");
 	return NULL;
 }
 
@@ -247,21 +323,24 @@ static void discarded(void *item, void *arg)
 /* Ends the round the way this round's dice say. */
 static void finish(struct round *r, uint64_t *rng, pthread_t *prod)
 {
-	unsigned i;
+	unsigned i, k;
 
 	switch (pick(rng, 3)) {
 	case 0:         /* close early: producers see WORKQ_CLOSED */
 		usleep(pick(rng, 3000));
-		workq_close(r->q);
+		for (k = 0; k < r->nq; k++)
+			workq_close(r->q[k]);
 		break;
 	case 1:         /* discard early: the rest is handed back */
 		usleep(pick(rng, 3000));
-		workq_discard(r->q, discarded, r);
+		for (k = 0; k < r->nq; k++)
+			workq_discard(r->q[k], discarded, r);
 		break;
 	default:        /* let producers finish, then close */
 		for (i = 0; i < r->nprod; i++)
 			pthread_join(prod[i], NULL);
-		workq_put(r->q, WORKQ_DONE);
+		for (k = 0; k < r->nq; k++)
+			workq_put(r->q[k], WORKQ_DONE);
 		return;
 	}
 	for (i = 0; i < r->nprod; i++)
@@ -280,12 +359,15 @@ static void verify(struct round *r)
 				fail(s < r->accepted[p]
 				     ? "an accepted item was lost"
 				     : "an item whose put failed was delivered");
-	if (workq_size(r->q) != 0)
-		fail("items left in the queue after the round");
-	if (workq_join(r->q) != 0)
-		fail("join failed");
-	if (workq_destroy(r->q) != 0)
-		fail("destroy refused after every thread was joined");
+	for (p = 0; p < r->nq; p++) {
+		if (workq_size(r->q[p]) != 0)
+			fail("items left in a queue after the round");
+		if (workq_join(r->q[p]) != 0)
+			fail("join failed");
+		if (workq_destroy(r->q[p]) != 0)
+			fail("destroy refused after every thread was "
+			     "joined");
+	}
 }
 
 static void run_round(uint64_t *rng, unsigned long *moved)
@@ -300,8 +382,10 @@ static void run_round(uint64_t *rng, unsigned long *moved)
 	r.nprod = 1 + pick(rng, MAX_PRODUCERS);
 	r.ncons = 1 + pick(rng, MAX_CONSUMERS);
 	r.nitems = 1 + pick(rng, MAX_ITEMS);
-	if (workq_create(&r.q, caps[pick(rng, 6)]) != 0)
-		fail("create failed");
+	r.nq = 1 + pick(rng, MAX_QUEUES);
+	for (i = 0; i < r.nq; i++)
+		if (workq_create(&r.q[i], caps[pick(rng, 6)]) != 0)
+			fail("create failed");
 	for (i = 0; i < r.ncons; i++) {
 		memset(&cons[i], 0, sizeof(cons[i]));
 		cons[i].r = &r;
