@@ -117,10 +117,12 @@ for w in w1 w2; do
 done
 cat "$dir/vent.out" "$dir/sink.out"
 
+# Only the process expected to time out has a short timeout, and it
+# starts last, so that a slow start of the others cannot pass for it.
 next "a worker that never comes: the sink fails after its timeout"
-start sink sink --workers 2 --timeout-ms 1500
-start w1 worker --name w1 --timeout-ms 1500
-start vent ventilator --count 50 --timeout-ms 1500
+start w1 worker --name w1
+start vent ventilator --count 50
+start sink sink --workers 2 --timeout-ms 2000
 finish sink 1
 finish w1 0
 finish vent 0
@@ -128,9 +130,9 @@ grep -q '1 of 2 reports' "$dir/sink.err" ||
 	fail "the sink did not say that a report is missing"
 
 next "a result sent twice: the sink says which job, and fails"
-start sink sink --timeout-ms 1500
-start w1 worker --name w1 --duplicate --timeout-ms 1500
-start vent ventilator --count 20 --timeout-ms 1500
+start sink sink
+start w1 worker --name w1 --duplicate --timeout-ms 3000
+start vent ventilator --count 20 --timeout-ms 3000
 finish sink 1
 grep -q 'job [0-9]* came back twice' "$dir/sink.err" ||
 	fail "the sink did not catch the duplicate"
