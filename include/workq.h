@@ -57,13 +57,39 @@
  *  - workq_pollfd's descriptor is readable while a putter is offering an
  *    item or the queue is closed.
  *
- * Conventions.  Every function returning int returns 0 on success or a
- * positive errno value, as pthreads does; none sets errno or aborts on bad
- * input.  Argument errors (EINVAL) come first and change nothing, then
- * WORKQ_CLOSED, then the "would wait" codes (EAGAIN for try_, ETIMEDOUT
- * for timed_).  Timeouts are relative intervals measured on
- * CLOCK_MONOTONIC; NULL means "wait forever" and a zero interval never
- * waits.  The queue stores items and never dereferences or frees them.
+ * Conventions.  These hold for every function below, whose comments say
+ * only what differs.
+ *  - Errors.  A function returning int returns 0 on success or a
+ *    positive errno value, as pthreads does; none sets errno, returns -1
+ *    or aborts on bad input.  A NULL queue, pool, attribute object or
+ *    pointer to a result is EINVAL, and so is an invalid timeout.  When
+ *    several errors apply, EINVAL comes first and changes nothing, then
+ *    WORKQ_CLOSED, then the "would wait" codes (EAGAIN for try_,
+ *    ETIMEDOUT for timed_).  A function that makes an object stores it
+ *    only on success.  Functions returning size_t answer 0 for a NULL
+ *    queue.  workq_strerror() names every code.
+ *  - Concurrency.  Every function on a queue is safe from any number of
+ *    threads at once, concurrently with every other call on that queue
+ *    except workq_destroy(), which must be the last.  A pool is joined
+ *    from one thread at a time, and an attribute object is set from one
+ *    thread at a time.  workq_create(), workq_create_attr() and
+ *    workq_version() touch no shared state.  No function is
+ *    async-signal-safe.
+ *  - Waiting.  A function waits only where its comment says it blocks
+ *    or waits, and is then a cancellation point while it waits, and
+ *    nowhere else; a cancelled call leaves the queue consistent and
+ *    usable by every other thread.
+ *  - Timeouts.  A timeout is a relative interval measured on
+ *    CLOCK_MONOTONIC; NULL waits forever and a zero interval never
+ *    waits.  One with tv_sec < 0 or tv_nsec outside [0, 999999999] is
+ *    EINVAL, checked before anything else.  ETIMEDOUT never comes
+ *    earlier than the timeout.
+ *  - Ownership.  An item a put accepted (returned 0 for) belongs to the
+ *    queue until a get hands it to a consumer, or workq_discard() to its
+ *    callback; an item a put did not accept is still the caller's.  The
+ *    queue stores items and never dereferences or frees them.  An object
+ *    a create or start makes is the caller's until its destroy or join
+ *    returns 0.  Strings returned are static: never free them.
  *
  * This header is self-contained and compiles as C99 and as C++.
  */
@@ -136,24 +162,22 @@ extern WORKQ_API char workq_done_sentinel;
  * stores it in *qp.  Capacity 0 makes a rendezvous queue, where each put
  * waits until a consumer takes its item (see "Capacity 0" above; since
  * 0.3; before, capacity 0 was EINVAL).  It and workq_create_attr() are
- * the only queue calls that allocate memory.  Never blocks.  Thread-safe
- * (touches no shared state).
+ * the only queue calls that allocate memory.
  *
- * Returns 0 on success; *qp is written only then.
- * Returns EINVAL if qp is NULL or capacity exceeds
- *   PTRDIFF_MAX / sizeof(void *) - 1.
+ * Returns 0 on success.
+ * Returns EINVAL if capacity exceeds PTRDIFF_MAX / sizeof(void *) - 1.
  * Returns ENOMEM if the memory cannot be allocated.
  * Returns EAGAIN (or another pthread init error) if the mutex or a
  *   condition variable cannot be initialised.
  *
- * Ownership: the caller owns the new queue; pair with workq_destroy().
+ * Pair with workq_destroy().
  * Since: 0.1
  */
 WORKQ_API WORKQ_NODISCARD int workq_create(workq_t **qp, size_t capacity);
 
 /*
  * Frees the queue.  Items still queued are not touched: call
- * workq_discard() first if they own memory.  Never blocks.
+ * workq_discard() first if they own memory.
  *
  * Concurrency: call it once, when no other thread uses q any more; no
  * thread may call any function on q after destroy returned 0.  Destroy
@@ -161,7 +185,6 @@ WORKQ_API WORKQ_NODISCARD int workq_create(workq_t **qp, size_t capacity);
  *
  * Returns 0 on success: q is freed (by the release function of the
  *   attributes it was made with; free for workq_create's).
- * Returns EINVAL if q is NULL.
  * Returns EBUSY, and frees nothing, while a thread is inside workq_put,
  *   workq_timed_put, workq_put_many, workq_get, workq_timed_get,
  *   workq_get_many, workq_join or workq_discard on q, or while a pool
@@ -191,13 +214,12 @@ typedef struct workq_attr workq_attr_t;
 /*
  * Makes a queue attribute object holding the defaults, those of
  * workq_create(): the adaptive waiting policy, malloc and free, and no
- * bound on unfinished items.  Never blocks.  Thread-safe.
+ * bound on unfinished items.
  *
- * Returns 0 with the object in *attrp (written only on success).
- * Returns EINVAL if attrp is NULL.
+ * Returns 0 with the object in *attrp.
  * Returns ENOMEM if memory cannot be allocated.
  *
- * Ownership: the caller owns the object; pair with workq_attr_destroy().
+ * Pair with workq_attr_destroy().
  * Since: 0.3
  */
 WORKQ_API WORKQ_NODISCARD int workq_attr_create(workq_attr_t **attrp);
@@ -206,7 +228,6 @@ WORKQ_API WORKQ_NODISCARD int workq_attr_create(workq_attr_t **attrp);
  * Frees an attribute object.  Queues made with it are unaffected.
  *
  * Returns 0 on success.
- * Returns EINVAL if attr is NULL.
  *
  * Since: 0.3
  */
@@ -216,15 +237,15 @@ WORKQ_API int workq_attr_destroy(workq_attr_t *attr);
  * Sets how a put that finds no room, or a get that finds no item,
  * waits.  WORKQ_SPIN_ADAPTIVE, the default, lets it watch the queue for
  * a while first, as long as recent waits say a hand-off is near, so
- * that it need not sleep and be woken (see the README's "How a blocked
- * call waits").  WORKQ_SPIN_NEVER makes it sleep at once: no CPU time
+ * that it need not sleep and be woken (see doc/design.md, "How a
+ * blocked call waits").  WORKQ_SPIN_NEVER makes it sleep at once: no CPU time
  * is spent waiting, at the price of a wake-up for every hand-off that
  * finds the other side not there yet, as on a machine whose CPUs other
  * work needs.
  *
  * Returns 0 on success.
- * Returns EINVAL, changing nothing, if attr is NULL or policy is
- *   neither WORKQ_SPIN_ADAPTIVE nor WORKQ_SPIN_NEVER.
+ * Returns EINVAL if policy is neither WORKQ_SPIN_ADAPTIVE nor
+ *   WORKQ_SPIN_NEVER.
  *
  * Since: 0.3
  */
@@ -240,8 +261,7 @@ WORKQ_API int workq_attr_set_spin(workq_attr_t *attr, int policy);
  * calls create or destroy.
  *
  * Returns 0 on success.
- * Returns EINVAL, changing nothing, if attr is NULL or exactly one of
- *   alloc and release is NULL.
+ * Returns EINVAL if exactly one of alloc and release is NULL.
  *
  * Since: 0.3
  */
@@ -264,8 +284,7 @@ workq_attr_set_allocator(workq_attr_t *attr,
  * queued only.
  *
  * Returns 0 on success.
- * Returns EINVAL, changing nothing, if attr is NULL or on is neither 0
- *   nor 1.
+ * Returns EINVAL if on is neither 0 nor 1.
  *
  * Since: 0.3
  */
@@ -274,19 +293,18 @@ WORKQ_API int workq_attr_set_bound_unfinished(workq_attr_t *attr, int on);
 /*
  * As workq_create(), with attributes; attr NULL gives the defaults,
  * and then it is exactly workq_create().  attr is only read: it may be
- * destroyed once this returns.  Never blocks.  Thread-safe (touches no
- * shared state but attr).
+ * destroyed once this returns.
  *
- * Returns 0 on success; *qp is written only then.
- * Returns EINVAL if qp is NULL, or capacity is one workq_create()
- *   refuses, or attr bounds unfinished items and capacity is 0.
+ * Returns 0 on success.
+ * Returns EINVAL if capacity is one workq_create() refuses, or attr
+ *   bounds unfinished items and capacity is 0.
  * Returns ENOMEM if attr's allocator (or malloc) returns NULL, or the
  *   queue would be too large to ask for.
  * Returns EAGAIN (or another pthread init error) if a mutex or a
  *   condition variable cannot be initialised; the block is released.
  *
- * Ownership: the caller owns the new queue; pair with workq_destroy(),
- * which frees it with attr's release function.
+ * Pair with workq_destroy(), which frees the queue with attr's release
+ * function.
  * Since: 0.3
  */
 WORKQ_API WORKQ_NODISCARD int workq_create_attr(workq_t **qp,
@@ -303,26 +321,21 @@ WORKQ_API WORKQ_NODISCARD int workq_create_attr(workq_t **qp,
  * queue instead (see workq_close) and returns 0 without waiting, even on
  * a queue already closed.
  *
- * Blocks while the queue is full and open; a cancellation point there.
- * On a capacity-0 queue it also blocks until a consumer has taken the
- * item (see "Capacity 0").
- * Safe to call from any number of threads at once, concurrently with
- * every other call but workq_destroy.
+ * Blocks while the queue is full and open.  On a capacity-0 queue it
+ * also blocks until a consumer has taken the item (see "Capacity 0").
  *
  * Returns 0 when the item was accepted: the queue now owns it until a
  *   consumer takes it (or workq_discard hands it back).  At capacity 0:
  *   once a consumer has taken it.
  * Returns WORKQ_CLOSED if the queue is closed (also when it closes while
  *   this call waits): the item was not taken and is still the caller's.
- * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
 WORKQ_API int workq_put(workq_t *q, void *item);
 
 /*
- * As workq_put(), but never waits: not a cancellation point.  Same
- * concurrency contract and ownership as workq_put().
+ * As workq_put(), but never waits (but for the capacity-0 case below).
  *
  * Returns 0 when accepted: the queue owns the item.
  * Returns WORKQ_CLOSED if the queue is closed; the item stays the caller's.
@@ -331,26 +344,20 @@ WORKQ_API int workq_put(workq_t *q, void *item);
  *   call waits (still not a cancellation point) the moment that consumer
  *   takes to pick the item up, and returns 0, or EAGAIN if every waiting
  *   consumer left without it.
- * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
 WORKQ_API int workq_try_put(workq_t *q, void *item);
 
 /*
- * As workq_put(), but waits at most *timeout (a relative interval on
- * CLOCK_MONOTONIC; NULL waits forever; zero never waits).  A
- * cancellation point while it waits.  Same concurrency contract and
- * ownership as workq_put().
+ * As workq_put(), but waits at most *timeout.
  *
  * Returns 0 when accepted: the queue owns the item.
  * Returns WORKQ_CLOSED if the queue is or becomes closed; the item stays
  *   the caller's.
- * Returns ETIMEDOUT if the queue stayed full for *timeout: never earlier
- *   than *timeout after the call.  The item stays the caller's.  At
- *   capacity 0, also if no consumer took the item within *timeout.
- * Returns EINVAL if q is NULL or *timeout has tv_sec < 0 or tv_nsec
- *   outside [0, 999999999]; this is checked before anything else.
+ * Returns ETIMEDOUT if the queue stayed full for *timeout; the item
+ *   stays the caller's.  At capacity 0, also if no consumer took the
+ *   item within *timeout.
  *
  * Since: 0.1
  */
@@ -363,16 +370,14 @@ WORKQ_API int workq_timed_put(workq_t *q, void *item,
  * interleave with other producers' items.  Stores in *nput how many were
  * put, on success and on every error (0 for argument errors).
  *
- * Blocks while the queue is full and items remain; a cancellation point
- * there (items already put then stay queued).
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * Blocks while the queue is full and items remain; if cancelled there,
+ * the items already put stay queued.
  *
  * Returns 0 when all n were put (n == 0 included, on an open queue).
  * Returns WORKQ_CLOSED if the queue is or becomes closed: *nput says how
  *   many were put before; items[*nput..n) are still the caller's.
- * Returns EINVAL if q or nput is NULL, items is NULL while n > 0, or any
- *   of the n items is WORKQ_DONE (nothing is put).
+ * Returns EINVAL if items is NULL while n > 0, or any of the n items is
+ *   WORKQ_DONE (nothing is put).
  *
  * Since: 0.1
  */
@@ -387,9 +392,7 @@ WORKQ_API int workq_put_many(workq_t *q, void *const *items, size_t n,
  * Removes the oldest item and stores it in *itemp, waiting while the
  * queue is empty and open.
  *
- * Blocks while the queue is empty and open; a cancellation point there.
- * Safe from any number of threads, concurrently with every call but
- * workq_destroy.
+ * Blocks while the queue is empty and open.
  *
  * Returns 0 with the item in *itemp: the caller now owns it, and should
  *   call workq_task_done() when finished with it if anyone uses
@@ -397,39 +400,32 @@ WORKQ_API int workq_put_many(workq_t *q, void *const *items, size_t n,
  * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, once the queue is
  *   closed and every accepted item has been taken; from then on at once,
  *   in every consumer, forever.
- * Returns EINVAL if q or itemp is NULL.
  *
  * Since: 0.1
  */
 WORKQ_API int workq_get(workq_t *q, void **itemp);
 
 /*
- * As workq_get(), but never waits: not a cancellation point.  Same
- * concurrency contract and ownership as workq_get().
+ * As workq_get(), but never waits.
  *
  * Returns 0 with the oldest item in *itemp, now the caller's.
  * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, when closed and
  *   drained.
  * Returns EAGAIN when the queue is empty and open (*itemp untouched); at
  *   capacity 0, when no putter is offering an item.
- * Returns EINVAL if q or itemp is NULL.
  *
  * Since: 0.1
  */
 WORKQ_API int workq_try_get(workq_t *q, void **itemp);
 
 /*
- * As workq_get(), but waits at most *timeout (relative, CLOCK_MONOTONIC;
- * NULL waits forever; zero never waits).  A cancellation point while it
- * waits.  Same concurrency contract and ownership as workq_get().
+ * As workq_get(), but waits at most *timeout.
  *
  * Returns 0 with the oldest item in *itemp, now the caller's.
  * Returns WORKQ_CLOSED, with WORKQ_DONE in *itemp, when closed and
  *   drained (also when that happens while it waits).
  * Returns ETIMEDOUT if the queue stayed empty and open for *timeout
- *   (never earlier; *itemp untouched).
- * Returns EINVAL if q or itemp is NULL or *timeout is invalid (checked
- *   first).
+ *   (*itemp untouched).
  *
  * Since: 0.1
  */
@@ -441,14 +437,12 @@ WORKQ_API int workq_timed_get(workq_t *q, void **itemp,
  * queued, up to max, oldest first, into items[0..*ngot), without waiting
  * further.
  *
- * Blocks while the queue is empty and open; a cancellation point there.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * Blocks while the queue is empty and open.
  *
  * Returns 0 with *ngot >= 1 items now owned by the caller.
  * Returns WORKQ_CLOSED with *ngot == 0 once closed and drained.
- * Returns EINVAL if q, items or ngot is NULL, or max is 0 (*ngot is set
- *   to 0 when ngot is not NULL).
+ * Returns EINVAL if items is NULL or max is 0 (*ngot is set to 0 when
+ *   ngot is not NULL).
  *
  * Since: 0.1
  */
@@ -466,11 +460,8 @@ WORKQ_API int workq_get_many(workq_t *q, void **items, size_t max,
  * WORKQ_CLOSED with WORKQ_DONE.  Wakes every blocked producer and
  * consumer.  Never waits (the sentinel needs no free slot) and never
  * fails on a valid queue.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
  *
  * Returns 0 on success.
- * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
@@ -489,14 +480,11 @@ WORKQ_API int workq_close(workq_t *q);
  * soon as its putter runs; it is never delivered.
  *
  * Does not wait for other threads; runs fn in the calling thread.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
  * If fn ends the thread (pthread_exit, cancellation), the items not yet
  * handed over stay queued.
  *
  * Returns 0 on success.
- * Returns EINVAL if q is NULL.
- * Ownership: each item passed to fn is fn's.
+ * Each item passed to fn is fn's.
  *
  * Since: 0.1
  */
@@ -509,13 +497,10 @@ WORKQ_API int workq_discard(workq_t *q, workq_item_fn *fn, void *arg);
 /*
  * Marks one accepted item as finished (as Python's Queue.task_done).
  * Every accepted item is unfinished until a consumer calls this, or until
- * workq_discard removes it.  Never blocks.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * workq_discard removes it.
  *
  * Returns 0 when one item was marked finished.
  * Returns ERANGE if no item is unfinished (nothing changes).
- * Returns EINVAL if q is NULL.
  *
  * Since: 0.1
  */
@@ -526,12 +511,9 @@ WORKQ_API int workq_task_done(workq_t *q);
  * is.  Closing the queue does not end the wait by itself; discarding
  * does, as it finishes every queued item.
  *
- * Blocks; a cancellation point while waiting.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * Blocks.
  *
  * Returns 0 on success.
- * Returns EINVAL if q is NULL.
  * Returns EDEADLK, and waits for nothing, when called from a worker
  *   thread of a pool serving q (from its fn, task or hooks): that
  *   worker's own item is unfinished until fn returns, so the join could
@@ -542,17 +524,11 @@ WORKQ_API int workq_task_done(workq_t *q);
 WORKQ_API int workq_join(workq_t *q);
 
 /*
- * As workq_join(), but gives up after *timeout (relative, CLOCK_MONOTONIC;
- * NULL waits forever; zero never waits), leaving everything as it was.
- * A cancellation point while waiting; while a thread is inside it,
- * workq_destroy() returns EBUSY.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * As workq_join(), but gives up after *timeout, leaving everything as it
+ * was.  While a thread is inside it, workq_destroy() returns EBUSY.
  *
  * Returns 0 once no item is unfinished.
- * Returns ETIMEDOUT if items were still unfinished at the deadline (never
- *   earlier).
- * Returns EINVAL if q is NULL or *timeout is invalid (checked first).
+ * Returns ETIMEDOUT if items were still unfinished at the deadline.
  * Returns EDEADLK at once, as workq_join(), from a worker thread of a
  *   pool serving q.  (Since 0.3.)
  *
@@ -566,11 +542,10 @@ WORKQ_API int workq_timed_join(workq_t *q, const struct timespec *timeout);
  * them yet, less any workq_task_done called ahead of its item.  What
  * workq_join waits to see at 0, and what a queue made with
  * workq_attr_set_bound_unfinished() keeps at most at its capacity.
- * Every queue keeps the count, bound or not.  Never blocks (beyond the
- * queue's completion mutex).  Safe from any thread; a snapshot that
- * other threads may change at once.
+ * Every queue keeps the count, bound or not.  Takes the queue's
+ * completion mutex; a snapshot that other threads may change at once.
  *
- * Returns the count, or 0 if q is NULL.
+ * Returns the count.
  *
  * Since: 0.3
  */
@@ -584,22 +559,19 @@ WORKQ_API size_t workq_unfinished(const workq_t *q);
  * The number of items queued now, the sentinel not counted (at capacity
  * 0: 1 while a putter is offering an item, else 0).  On a queue that
  * bounds unfinished items too, still the items queued: those taken and
- * not finished are counted by workq_unfinished().  Never blocks (beyond
- * the queue's two mutexes).  Safe from any thread; a snapshot
- * that other threads may change at once.
+ * not finished are counted by workq_unfinished().  Takes the queue's two
+ * mutexes; a snapshot that other threads may change at once.
  *
- * Returns the count, or 0 if q is NULL.
+ * Returns the count.
  *
  * Since: 0.1
  */
 WORKQ_API size_t workq_size(const workq_t *q);
 
 /*
- * The capacity given to workq_create().  Never blocks; safe from any
- * number of threads, concurrently with every call but workq_destroy
- * (it never changes).
+ * The capacity given to workq_create(); it never changes.
  *
- * Returns the capacity (0 for a rendezvous queue), or 0 if q is NULL.
+ * Returns the capacity (0 for a rendezvous queue).
  *
  * Since: 0.1
  */
@@ -607,8 +579,8 @@ WORKQ_API size_t workq_capacity(const workq_t *q);
 
 /*
  * Whether the queue has been closed (by workq_close, workq_discard,
- * putting WORKQ_DONE, or the last workq_producer_done).  Never blocks,
- * takes no lock; safe from any thread.  Once 1, always 1.
+ * putting WORKQ_DONE, or the last workq_producer_done).  Takes no lock.
+ * Once 1, always 1.
  *
  * Returns 1 once closed, else 0 (also if q is NULL).
  *
@@ -619,9 +591,9 @@ WORKQ_API int workq_is_closed(const workq_t *q);
 /*
  * The library's version string, e.g. "0.2.0": that of the library the
  * program runs with, which may differ from the WORKQ_VERSION_STRING of
- * the header it was compiled with.  Never blocks; safe from any thread.
+ * the header it was compiled with.
  *
- * Returns a static string (borrowed: never free it).
+ * Returns a static string.
  *
  * Since: 0.1
  */
@@ -641,13 +613,10 @@ WORKQ_API const char *workq_version(void);
  * open.  The descriptor belongs to the queue (workq_destroy closes it);
  * never read, write or close it.  Made on the first call (an eventfd, or
  * a pipe where there is none); later calls return the same one.  Until
- * then the queue makes no system call for it.  Never blocks.  Close-on-
- * exec and non-blocking.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * then the queue makes no system call for it.  Close-on-exec and
+ * non-blocking.
  *
  * Returns 0 with the descriptor in *fdp (written only on success).
- * Returns EINVAL if q or fdp is NULL.
  * Returns EMFILE, ENFILE or ENOMEM if the descriptor cannot be made.
  *
  * Since: 0.2
@@ -709,11 +678,10 @@ struct workq_stats {
  * bounds unfinished items (workq_attr_set_bound_unfinished) size and
  * high_water still count items queued, never those taken and not
  * finished (see workq_unfinished); put_waits and blocked_producers count
- * puts that waited for either kind of room.  Never blocks (beyond the
- * queue's two mutexes).  Safe from any thread.
+ * puts that waited for either kind of room.  Takes the queue's two
+ * mutexes.
  *
  * Returns 0 with the snapshot in *st.
- * Returns EINVAL if q or st is NULL.
  *
  * Since: 0.2
  */
@@ -727,15 +695,11 @@ WORKQ_API int workq_stats(const workq_t *q, struct workq_stats *st);
  * Registers n more producers.  When the registered producers have all
  * called workq_producer_done(), the queue closes, as by workq_close():
  * several producers share one queue without agreeing on who closes it.
- * Never blocks.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
  *
  * Returns 0 (also for n == 0 on an open queue, which changes nothing).
  * Returns WORKQ_CLOSED if the queue is closed, n == 0 included (nothing
  *   registered).
  * Returns EOVERFLOW if the count would overflow (nothing registered).
- * Returns EINVAL if q is NULL.
  *
  * Since: 0.2
  */
@@ -744,13 +708,10 @@ WORKQ_API int workq_add_producers(workq_t *q, unsigned n);
 /*
  * Says one registered producer has finished; the last one closes the
  * queue.  On a queue closed by someone else the count still goes down
- * and 0 is returned.  Never blocks.
- * Safe from any number of threads at once, concurrently with every
- * other call on q but workq_destroy.
+ * and 0 is returned.
  *
  * Returns 0.
  * Returns ERANGE if no producer is registered (nothing changes).
- * Returns EINVAL if q is NULL.
  *
  * Since: 0.2
  */
@@ -770,19 +731,18 @@ WORKQ_API int workq_producer_done(workq_t *q);
  * the program's own threads.  A pool may be started on a closed queue:
  * its workers take what is left and exit.
  *
- * Safe from any thread, concurrently with every call on q but
- * workq_destroy; several pools may serve one queue.
+ * Several pools may serve one queue.
  *
  * All or nothing: on failure no thread is left running, nothing leaks,
  * and the queue is unchanged.
  *
- * Returns 0 with the pool in *poolp (written only on success).
- * Returns EINVAL if poolp, q or fn is NULL, or nthreads is 0.
+ * Returns 0 with the pool in *poolp.
+ * Returns EINVAL if fn is NULL or nthreads is 0.
  * Returns EAGAIN if a thread cannot be created.
  * Returns ENOMEM if memory cannot be allocated.
  *
- * Ownership: the caller owns the pool; pair with workq_pool_join().  q
- * must stay alive until then (workq_destroy refuses with EBUSY).
+ * Pair with workq_pool_join().  q must stay alive until then
+ * (workq_destroy refuses with EBUSY).
  * Since: 0.1
  */
 WORKQ_API WORKQ_NODISCARD int workq_pool_start(workq_pool_t **poolp,
@@ -793,11 +753,9 @@ WORKQ_API WORKQ_NODISCARD int workq_pool_start(workq_pool_t **poolp,
  * Waits until every worker has exited (that is, until the queue has been
  * closed and drained), joins every thread and frees the pool.
  *
- * Blocks; a cancellation point.  A cancelled pool_join may be called
- * again.  Call it from one thread at a time.
+ * Blocks.  A cancelled pool_join may be called again.
  *
  * Returns 0 once the pool is freed.
- * Returns EINVAL if pool is NULL.
  * Returns EDEADLK, and changes nothing, when called from one of the
  *   pool's own worker threads (it would wait for itself).
  *
@@ -806,15 +764,12 @@ WORKQ_API WORKQ_NODISCARD int workq_pool_start(workq_pool_t **poolp,
 WORKQ_API int workq_pool_join(workq_pool_t *pool);
 
 /*
- * As workq_pool_join(), but gives up after *timeout (relative,
- * CLOCK_MONOTONIC; NULL waits forever; zero never waits) with ETIMEDOUT,
- * leaving the pool valid: it may be joined again later.  A cancellation
- * point.  Call it (and workq_pool_join) from one thread at a time.
+ * As workq_pool_join(), but gives up after *timeout with ETIMEDOUT,
+ * leaving the pool valid: it may be joined again later.
  *
  * Returns 0 once every worker is joined and the pool freed.
- * Returns ETIMEDOUT if a worker was still running at the deadline (never
- *   earlier); the pool stays valid.
- * Returns EINVAL if pool is NULL or *timeout is invalid (checked first).
+ * Returns ETIMEDOUT if a worker was still running at the deadline; the
+ *   pool stays valid.
  * Returns EDEADLK, changing nothing, from one of the pool's own workers.
  *
  * Since: 0.2
@@ -865,14 +820,12 @@ typedef struct workq_pool_attr workq_pool_attr_t;
 /*
  * Makes a pool attribute object holding the defaults: threads named
  * "workq-0", "workq-1", ..., the system's default stack size, no hooks,
- * malloc and free.  Never blocks.  Thread-safe.
+ * malloc and free.
  *
- * Returns 0 with the object in *attrp (written only on success).
- * Returns EINVAL if attrp is NULL.
+ * Returns 0 with the object in *attrp.
  * Returns ENOMEM if memory cannot be allocated.
  *
- * Ownership: the caller owns the object; pair with
- * workq_pool_attr_destroy().
+ * Pair with workq_pool_attr_destroy().
  * Since: 0.3
  */
 WORKQ_API WORKQ_NODISCARD int
@@ -882,7 +835,6 @@ workq_pool_attr_create(workq_pool_attr_t **attrp);
  * Frees an attribute object.  Pools started with it are unaffected.
  *
  * Returns 0 on success.
- * Returns EINVAL if attr is NULL.
  *
  * Since: 0.3
  */
@@ -897,8 +849,7 @@ WORKQ_API int workq_pool_attr_destroy(workq_pool_attr_t *attr);
  * with EINVAL.  NULL restores the default names "workq-N".
  *
  * Returns 0 on success.
- * Returns EINVAL, changing nothing, if attr is NULL or prefix is empty
- *   or longer than 11 bytes.
+ * Returns EINVAL if prefix is empty or longer than 11 bytes.
  *
  * Since: 0.3
  */
@@ -909,8 +860,7 @@ WORKQ_API int workq_pool_attr_set_name(workq_pool_attr_t *attr,
  * Sets the stack size of the workers, in bytes.
  *
  * Returns 0 on success.
- * Returns EINVAL, changing nothing, if attr is NULL or bytes is below
- *   PTHREAD_STACK_MIN.  (A size the system refuses anyway makes the
+ * Returns EINVAL if bytes is below PTHREAD_STACK_MIN.  (A size the system refuses anyway makes the
  *   start or resize return EINVAL, having started nothing.)
  *
  * Since: 0.3
@@ -929,7 +879,6 @@ WORKQ_API int workq_pool_attr_set_stack_size(workq_pool_attr_t *attr,
  * there returns EDEADLK and workq_pool_join EDEADLK.
  *
  * Returns 0 on success.
- * Returns EINVAL if attr is NULL.
  *
  * Since: 0.3
  */
@@ -949,8 +898,7 @@ workq_pool_attr_set_hooks(workq_pool_attr_t *attr,
  * be called from any thread that calls the pool functions.
  *
  * Returns 0 on success.
- * Returns EINVAL, changing nothing, if attr is NULL or exactly one of
- *   alloc and release is NULL.
+ * Returns EINVAL if exactly one of alloc and release is NULL.
  *
  * Since: 0.3
  */
@@ -973,18 +921,17 @@ workq_pool_attr_set_allocator(workq_pool_attr_t *attr,
  * suffix and the hooks' index.  attr is only read: it may be destroyed
  * once this returns.
  *
- * Safe from any thread, concurrently with every call on q but
- * workq_destroy.  All or nothing, as workq_pool_start().
+ * All or nothing, as workq_pool_start().
  *
- * Returns 0 with the pool in *poolp (written only on success).
- * Returns EINVAL if poolp or q is NULL, nthreads is 0, a worker's name
+ * Returns 0 with the pool in *poolp.
+ * Returns EINVAL if nthreads is 0, a worker's name
  *   would not fit (see workq_pool_attr_set_name), or the system refuses
  *   the stack size.
  * Returns EAGAIN if a thread cannot be created.
  * Returns ENOMEM if memory cannot be allocated.
  *
- * Ownership: the caller owns the pool; pair with workq_pool_join().  q
- * must stay alive until then.  The pool keeps no pointer to attr.
+ * Pair with workq_pool_join().  q must stay alive until then.  The
+ * pool keeps no pointer to attr.
  * Since: 0.3
  */
 WORKQ_API WORKQ_NODISCARD int
@@ -1002,9 +949,8 @@ workq_pool_start_attr(workq_pool_t **poolp, workq_t *q, size_t nthreads,
  * have exited and been joined.
  *
  * Blocks while a shrink waits for the leaving workers to finish their
- * items; not a cancellation point.  Safe from any thread, one of the
- * pool's own workers included (see EDEADLK), concurrently with every
- * call on q but workq_destroy; a second resize, or a resize while
+ * items; not a cancellation point.  May be called from one of the
+ * pool's own workers (see EDEADLK); a second resize, or a resize while
  * workq_pool_join or workq_pool_timed_join is past its wait, gets
  * EBUSY.  On a closed queue new workers exit as soon as it is drained,
  * as they would in a new pool.  A worker whose fn ended its thread is
@@ -1012,8 +958,8 @@ workq_pool_start_attr(workq_pool_t **poolp, workq_t *q, size_t nthreads,
  *
  * Returns 0 once the pool has nthreads workers (or had, if the queue
  * is closed and drained).
- * Returns EINVAL if pool is NULL, nthreads is 0 (a pool has at least
- *   one worker), or a worker's name would not fit.
+ * Returns EINVAL if nthreads is 0 (a pool has at least one worker), or
+ *   a worker's name would not fit.
  * Returns EDEADLK, changing nothing, when called from one of the pool's
  *   workers whose index is nthreads or more: it would have to wait for
  *   itself to leave.

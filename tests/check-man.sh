@@ -4,6 +4,10 @@
 #   - every page names something the header declares (no stale pages);
 #   - every .so link page is the single line `.so man3/PAGE.3`, and
 #     PAGE.3 exists, is a real page, and lists the link's name in NAME;
+#   - that line resolves from the top of the source tree too, where man3
+#     links to man/, so that `man -l man/LINK.3` works there (man reads
+#     .so paths from the directory it runs in, which once installed is
+#     the top of the manual tree);
 #   - every real page lints clean: `mandoc -Tlint -Wwarning` if mandoc is
 #     installed, else `groff -ww -z -mandoc`; any output fails.
 # Link pages are not given to the linters: they are one request, which
@@ -85,6 +89,8 @@ for f in "$man"/*.3; do
 		fail "man/$base.3: .so target man/$target.3 is itself a link"
 	elif ! grep -qx "\.Nm $base\( ,\)\{0,1\}" "$man/$target.3"; then
 		fail "man/$base.3: man/$target.3 does not list $base in NAME"
+	elif [ ! -f "$top_srcdir/man3/$target.3" ]; then
+		fail "man/$base.3: .so man3/$target.3 does not resolve from the top of the tree (no man3 link to man/)"
 	fi
 done
 

@@ -1,7 +1,8 @@
 /*
- * workq_many: an adapter for the peers' harness (bench/RESULTS.md, section
- * 2) that batches both ends, with workq_get_many / workq_put_many and
- * batches of 64.  The harness's own workq_batch batches consumers only.
+ * workq_many: an adapter for the peers' harness, an outside benchmark
+ * not distributed with workq (bench/RESULTS.md, section 2), that batches
+ * both ends, with workq_get_many / workq_put_many and batches of 64.
+ * The harness's own workq_batch batches consumers only.
  *
  * Producers gather 64 items in a per-thread buffer and hand them over with
  * one workq_put_many; consumers take up to 64 per workq_get_many and hand
