@@ -1749,35 +1749,54 @@ int workq_producer_done(workq_t *q)
 /* Event-loop integration                                              */
 /* ------------------------------------------------------------------ */
 
-int workq_pollfd(workq_t *q, int *fdp)
+/*
+ * Opens descriptor n on its first call, then sets *flag, from which on
+ * every change calls the descriptor's notify function; stores the
+ * descriptor in *fdp.  *flag is set with the ends' mutexes held (and
+ * join_mu, for the room descriptor, which task_done moves): every change
+ * is made under one of those, so one made before is seen by the caller's
+ * notify, and one made after sees *flag.  note_mu serialises the
+ * openings.  Returns 0 or the errno of the descriptor's creation, and
+ * *opened = 1 if this call opened it (the caller then notifies).
+ */
+static int open_notifier(workq_t *q, struct workq__notifier *n, int *flag,
+                         int with_join, int *fdp, int *opened)
 {
-	int opened = 0;
 	int err = 0;
 
-	if (q == NULL || fdp == NULL)
-		return EINVAL;
+	*opened = 0;
 	workq__lock(&q->note_mu);
-	if (q->note.rfd < 0) {
+	if (n->rfd < 0) {
 		int saved_errno = errno;
 
-		err = workq__notifier_open(&q->note);
+		err = workq__notifier_open(n);
 		errno = saved_errno;
 		if (err == 0) {
-			/* From here every change pokes the descriptor.  Every
-			 * change is made under an end's mutex, so one made
-			 * before note_open was set is seen by the notify()
-			 * below, and one made after it sees note_open. */
 			workq__lock(&q->out.mu);
 			workq__lock(&q->in.mu);
-			__atomic_store_n(&q->note_open, 1, __ATOMIC_RELEASE);
+			if (with_join)
+				workq__lock(&q->join_mu);
+			__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+			if (with_join)
+				workq__unlock(&q->join_mu);
 			workq__unlock(&q->in.mu);
 			workq__unlock(&q->out.mu);
-			opened = 1;
+			*opened = 1;
 		}
 	}
 	if (err == 0)
-		*fdp = q->note.rfd;
+		*fdp = n->rfd;
 	workq__unlock(&q->note_mu);
+	return err;
+}
+
+int workq_pollfd(workq_t *q, int *fdp)
+{
+	int opened, err;
+
+	if (q == NULL || fdp == NULL)
+		return EINVAL;
+	err = open_notifier(q, &q->note, &q->note_open, 0, fdp, &opened);
 	if (opened)
 		notify(q);
 	return err;
@@ -1785,33 +1804,11 @@ int workq_pollfd(workq_t *q, int *fdp)
 
 int workq_pollfd_room(workq_t *q, int *fdp)
 {
-	int opened = 0;
-	int err = 0;
+	int opened, err;
 
 	if (q == NULL || fdp == NULL)
 		return EINVAL;
-	/* note_mu serialises the openings (it comes first in the lock
-	 * order); room_mu guards the descriptor once room_open is set. */
-	workq__lock(&q->note_mu);
-	if (q->room.rfd < 0) {
-		int saved_errno = errno;
-
-		err = workq__notifier_open(&q->room);
-		errno = saved_errno;
-		if (err == 0) {
-			workq__lock(&q->out.mu);
-			workq__lock(&q->in.mu);
-			workq__lock(&q->join_mu);
-			__atomic_store_n(&q->room_open, 1, __ATOMIC_RELEASE);
-			workq__unlock(&q->join_mu);
-			workq__unlock(&q->in.mu);
-			workq__unlock(&q->out.mu);
-			opened = 1;
-		}
-	}
-	if (err == 0)
-		*fdp = q->room.rfd;
-	workq__unlock(&q->note_mu);
+	err = open_notifier(q, &q->room, &q->room_open, 1, fdp, &opened);
 	if (opened)
 		notify_room(q);
 	return err;
