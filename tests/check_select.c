@@ -34,8 +34,21 @@ struct sel_call {
 	int biased;
 	size_t chosen;
 	int err;
-	pid_t tid;              /* (atomic) set first thing by its thread */
+	pid_t tid;              /* (tid_mu) set first thing by its thread */
 };
+
+/* A mutex rather than atomics: helgrind sees through it. */
+static pthread_mutex_t tid_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static pid_t tid_of(struct sel_call *s)
+{
+	pid_t tid;
+
+	pthread_mutex_lock(&tid_mu);
+	tid = s->tid;
+	pthread_mutex_unlock(&tid_mu);
+	return tid;
+}
 
 /* Waits until the select's thread sleeps (past every look it takes
  * before sleeping: see testutil.h). */
@@ -43,17 +56,18 @@ static void wait_asleep(struct sel_call *s)
 {
 	int i;
 
-	for (i = 0; i < 10000 &&
-	            __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE) == 0; i++)
+	for (i = 0; i < 10000 && tid_of(s) == 0; i++)
 		tu_sleep_ms(1);
-	tu_wait_blocked(__atomic_load_n(&s->tid, __ATOMIC_ACQUIRE));
+	tu_wait_blocked(tid_of(s));
 }
 
 static void *run_select(void *arg)
 {
 	struct sel_call *s = arg;
 
-	__atomic_store_n(&s->tid, tu_gettid(), __ATOMIC_RELEASE);
+	pthread_mutex_lock(&tid_mu);
+	s->tid = tu_gettid();
+	pthread_mutex_unlock(&tid_mu);
 	s->chosen = 99;
 	if (s->biased)
 		s->err = workq_select_biased(s->cases, s->n, NULL, &s->chosen);
