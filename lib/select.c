@@ -22,7 +22,7 @@
  *     that a putter offering to it finds it still there.
  *
  * Fairness: the cases are tried in turn from a starting case drawn at
- * random for every call (a hash of a per-process counter), so each of
+ * random for every call (a hash of a per-thread counter), so each of
  * several ready cases is chosen equally often; a biased select starts
  * at case 0 and so prefers earlier cases.  Puts on capacity 0 queues
  * come after every other case (invariant 4).
@@ -77,13 +77,21 @@ static int is_late(const workq_select_case_t *c)
 
 /*
  * Where the cases are first tried: a hash (splitmix64's finaliser) of a
- * counter shared by the process, so that the draws of successive calls
- * follow no pattern a caller's own loop could line up with.
+ * count of the thread's selects, so that the draws of successive calls
+ * follow no pattern a caller's own loop could line up with.  The count
+ * is the thread's own: selecting threads share no cache line for it.
  */
 static size_t pick_first(size_t n)
 {
-	static unsigned long long calls;
-	unsigned long long x = __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+	static _Thread_local unsigned long long calls;
+	unsigned long long x;
+
+	/* Each thread starts somewhere of its own: a thread that selects
+	 * once must not always draw the same case. */
+	if (calls == 0)
+		calls = (unsigned long long)workq__now_ns() ^
+		        (unsigned long long)(uintptr_t)&calls;
+	x = calls++;
 
 	x += 0x9e3779b97f4a7c15ULL;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
