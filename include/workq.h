@@ -633,16 +633,11 @@ WORKQ_API int workq_pollfd(workq_t *q, int *fdp);
  * under that bound; at capacity 0, a consumer waiting in a get (or a
  * select) and no item offered.  Level-triggered.  Readable can be
  * stale by the time the loop acts (another producer may take the room
- * first): try_put's EAGAIN is the last word.  The descriptor belongs to
- * the queue (workq_destroy closes it); never read, write or close it.
- * Made on the first call, distinct from workq_pollfd's; later calls
- * return the same one.  Until then the queue makes no system call for
- * it.  Never blocks.  Close-on-exec and non-blocking.  Safe from any
- * number of threads at once, concurrently with every other call on q
- * but workq_destroy.
+ * first): try_put's EAGAIN is the last word.  Otherwise as
+ * workq_pollfd(): owned by the queue, made on the first call (distinct
+ * from workq_pollfd's), close-on-exec and non-blocking.
  *
  * Returns 0 with the descriptor in *fdp (written only on success).
- * Returns EINVAL if q or fdp is NULL.
  * Returns EMFILE, ENFILE or ENOMEM if the descriptor cannot be made.
  *
  * Since: 0.3
@@ -1040,9 +1035,8 @@ typedef struct workq_select_case {
  *
  * Blocks until a case can proceed; a cancellation point there only, and
  * a cancelled select performed no case.  Allocates nothing for up to
- * WORKQ_SELECT_INLINE cases.  Safe from any number of threads,
- * concurrently with every call but workq_destroy() of one of its queues
- * (which returns EBUSY while a select waits on that queue).
+ * WORKQ_SELECT_INLINE cases.  workq_destroy() of a queue returns EBUSY
+ * while a select waits on it.
  *
  * Returns 0: case *chosen was performed (a get's item is in its item
  *   field, now the caller's; a put's item now belongs to the queue).
