@@ -108,7 +108,13 @@ static int try_case(workq_select_case_t *c)
 }
 
 /*
- * Tries the cases, in turn from s->first, that are late (or not).
+ * Tries the cases, in turn from s->first, that are late (or not),
+ * skipping those that a look without the queue's lock shows cannot
+ * proceed: an empty queue's lock is not worth taking.  The look may be
+ * stale only where that cannot cost a wake-up: before the select is
+ * linked, linking looks again under the locks; once linked, whoever
+ * made a case possible published it before firing the select, which
+ * reset its fired flag (under the selector's mutex) before this pass.
  * Returns EAGAIN if none could proceed, else what the one performed
  * returned (0 or WORKQ_CLOSED), with its index in *chosen.
  */
@@ -121,7 +127,8 @@ static int try_pass(struct sel *s, int late, size_t *chosen)
 		workq_select_case_t *c = &s->cases[i];
 		int err;
 
-		if (c->q == NULL || is_late(c) != late)
+		if (c->q == NULL || is_late(c) != late ||
+		    !workq__select_fresh(c->q, c->op == WORKQ_SELECT_PUT))
 			continue;
 		err = try_case(c);
 		if (err != EAGAIN) {
