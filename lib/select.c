@@ -120,10 +120,9 @@ static int try_case(workq_select_case_t *c)
  */
 static int try_pass(struct sel *s, int late, size_t *chosen)
 {
-	size_t k;
+	size_t k, i = s->first;
 
-	for (k = 0; k < s->n; k++) {
-		size_t i = (s->first + k) % s->n;
+	for (k = 0; k < s->n; k++, i = i + 1 == s->n ? 0 : i + 1) {
 		workq_select_case_t *c = &s->cases[i];
 		int err;
 
@@ -284,15 +283,16 @@ static void unfire(struct sel *s)
 }
 
 /* EINVAL for a case that names no operation, or puts WORKQ_DONE (close
- * is a call of its own); else 0, with s->late_puts set.  A case with no
- * queue is off. */
-static int check_cases(struct sel *s)
+ * is a call of its own), or for no case on; else 0, with *late_puts set
+ * if a case is late.  A case with no queue is off. */
+static int check_cases(const workq_select_case_t *cases, size_t n,
+                       int *late_puts)
 {
 	size_t i;
 	size_t on = 0;
 
-	for (i = 0; i < s->n; i++) {
-		const workq_select_case_t *c = &s->cases[i];
+	for (i = 0; i < n; i++) {
+		const workq_select_case_t *c = &cases[i];
 
 		if (c->q == NULL)
 			continue;
@@ -301,7 +301,7 @@ static int check_cases(struct sel *s)
 		if (c->op == WORKQ_SELECT_PUT && c->item == WORKQ_DONE)
 			return EINVAL;
 		if (is_late(c))
-			s->late_puts = 1;
+			*late_puts = 1;
 		on++;
 	}
 	return on > 0 ? 0 : EINVAL;
@@ -394,7 +394,7 @@ static int select_cases(workq_select_case_t *cases, size_t n,
                         enum sel_mode mode, const struct timespec *timeout,
                         int biased, size_t *chosen)
 {
-	struct sel s = { 0 };
+	struct sel s;       /* the links and the selector: only if it waits */
 	struct timespec abs;
 	const struct timespec *deadline = NULL;
 	size_t which = 0;
@@ -404,7 +404,9 @@ static int select_cases(workq_select_case_t *cases, size_t n,
 		return EINVAL;
 	s.cases = cases;
 	s.n = n;
-	err = check_cases(&s);
+	s.late_puts = s.linked = s.watched = s.ready = 0;
+	s.links = NULL;
+	err = check_cases(cases, n, &s.late_puts);
 	if (err != 0)
 		return err;
 	if (mode == SEL_TIMED && timeout != NULL) {
