@@ -42,7 +42,10 @@ MUTANTS
 }
 
 # The runs: NAME, harness, -D flags (comma-separated), mutant or -,
-# and what GenMC must say: pass, or fail (an error detected).  Most
+# and what GenMC must say: pass, fail (an error detected), or partial:
+# pass, or stop at GenMC 0.10.3's false "Attempt to access freed
+# memory" (README.md), which ends the exploration early; any other
+# error fails the run.  Most
 # sleep at once (SPIN_NEVER); the -look ones take one lock-free look
 # before each sleep, which multiplies the executions, so they are
 # smaller.
@@ -56,8 +59,7 @@ fifo-2p1c-cap1-look	fifo.c	-DCAP=1,-DNPROD=2,-DNITEMS=1		-	pass
 fifo-1p2c-cap1		fifo.c	-DCAP=1,-DNCONS=2,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
 fifo-1p2c-cap1-look	fifo.c	-DCAP=1,-DNCONS=2,-DNITEMS=2		-	pass
 close-cap1		close.c	-DCAP=1,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
-close-cap2		close.c	-DCAP=2,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
-close-cap1-look		close.c	-DCAP=1,-DNITEMS=2			-	pass
+close-cap2		close.c	-DCAP=2,-DNITEMS=2,-DSPIN_NEVER=1	-	partial
 taskdone-cap1		taskdone.c	-DCAP=1,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
 taskdone-cap2		taskdone.c	-DCAP=2,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
 taskdone-bound-cap1	taskdone.c	-DCAP=1,-DNITEMS=2,-DBOUND=1,-DSPIN_NEVER=1	-	pass
@@ -74,6 +76,7 @@ fifo-count-unlocked	fifo.c	-DCAP=1,-DNITEMS=2,-DSPIN_NEVER=1	count-unlocked	fail
 taskdone-accepted-inpos	taskdone.c	-DCAP=1,-DNITEMS=2		accepted-inpos	fail
 fifo-1p2c-cap2		fifo.c	-DCAP=2,-DNCONS=2,-DNITEMS=4,-DSPIN_NEVER=1	-	pass
 fifo-2p1c-cap2		fifo.c	-DCAP=2,-DNPROD=2,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
+close-cap1-look		close.c	-DCAP=1,-DNITEMS=2			-	pass
 RUNS
 }
 
@@ -123,12 +126,16 @@ while IFS="$tab" read -r name harness defines mutant expect; do
 		got=timeout
 	elif [ "$rc" -eq 0 ] && [ -z "$err" ]; then
 		got=pass
+	elif [ "$expect" = partial ] && [ "$err" = \
+	     'Error: Attempt to access freed memory!' ]; then
+		got=partial
 	elif [ -n "$err" ]; then
 		got=fail
 	else
 		got="error (exit $rc)"
 	fi
-	if [ "$got" = "$expect" ]; then
+	if [ "$got" = "$expect" ] ||
+	   { [ "$expect" = partial ] && [ "$got" = pass ]; }; then
 		verdict=ok
 	else
 		verdict="UNEXPECTED (expected $expect)"
