@@ -58,6 +58,7 @@ fifo-1p1c-cap2		fifo.c	-DCAP=2,-DNITEMS=3,-DSPIN_NEVER=1	-	pass
 fifo-1p1c-cap1-look	fifo.c	-DCAP=1,-DNITEMS=2			-	pass
 fifo-2p1c-cap1		fifo.c	-DCAP=1,-DNPROD=2,-DNITEMS=1,-DSPIN_NEVER=1	-	pass
 fifo-2p1c-cap1-look	fifo.c	-DCAP=1,-DNPROD=2,-DNITEMS=1		-	pass
+fifo-2p1c-cap2		fifo.c	-DCAP=2,-DNPROD=2,-DNITEMS=2,-DSPIN_NEVER=1	-	partial
 fifo-1p2c-cap1		fifo.c	-DCAP=1,-DNCONS=2,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
 fifo-1p2c-cap1-look	fifo.c	-DCAP=1,-DNCONS=2,-DNITEMS=2		-	pass
 close-cap1		close.c	-DCAP=1,-DNITEMS=2,-DSPIN_NEVER=1	-	pass
