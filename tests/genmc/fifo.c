@@ -1,0 +1,103 @@
+/*
+ * fifo.c - NPROD producers each put NITEMS items, NCONS consumers take
+ * them all with blocking gets, through a queue of capacity CAP, so that
+ * every slot is reused.  Checks, in every execution GenMC explores:
+ *  - every item is taken exactly once, none stale or torn: each
+ *    consumer reads the item's payload, which its producer wrote
+ *    (plainly) before the put, so a get that is not ordered after its
+ *    put is a data race for GenMC, and a wrong value fails the assert;
+ *  - FIFO: each consumer gets each producer's items in the order put
+ *    (with one consumer, that is the queue's order);
+ *  - with -check-liveness, no call sleeps forever: no lost wake-up.
+ * NPROD * NITEMS must be a multiple of NCONS.
+ */
+#include "harness.h"
+
+#ifndef NPROD
+#define NPROD 1
+#endif
+#ifndef NCONS
+#define NCONS 1
+#endif
+#ifndef NITEMS
+#define NITEMS 3
+#endif
+
+#define TOTAL (NPROD * NITEMS)
+
+struct item {
+	int producer;
+	int index;
+	int payload;    /* written by the producer before the put */
+};
+
+static workq_t *q;
+static struct item items[NPROD][NITEMS];
+static int taken[NPROD][NITEMS];        /* by the consumer that got it */
+
+static int payload_of(int p, int i)
+{
+	return 100 * (p + 1) + i;
+}
+
+static void *producer(void *arg)
+{
+	int p = (int)(intptr_t)arg;
+	int i;
+
+	for (i = 0; i < NITEMS; i++) {
+		items[p][i].producer = p;
+		items[p][i].index = i;
+		items[p][i].payload = payload_of(p, i);
+		assert(workq_put(q, &items[p][i]) == 0);
+	}
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	int last[NPROD];
+	int n, p;
+
+	(void)arg;
+	for (p = 0; p < NPROD; p++)
+		last[p] = -1;
+	for (n = 0; n < TOTAL / NCONS; n++) {
+		void *got = NULL;
+		struct item *it;
+
+		assert(workq_get(q, &got) == 0);
+		it = got;
+		assert(it != NULL && it != WORKQ_DONE);
+		assert(it->producer >= 0 && it->producer < NPROD);
+		assert(it->index >= 0 && it->index < NITEMS);
+		assert(it == &items[it->producer][it->index]);
+		assert(it->payload == payload_of(it->producer, it->index));
+		assert(it->index > last[it->producer]);
+		last[it->producer] = it->index;
+		taken[it->producer][it->index]++;
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t prod[NPROD], cons[NCONS];
+	int i, p;
+
+	q = make_queue(0);
+	for (p = 0; p < NPROD; p++)
+		prod[p] = spawn(producer, (void *)(intptr_t)p);
+	for (i = 0; i < NCONS; i++)
+		cons[i] = spawn(consumer, NULL);
+	for (p = 0; p < NPROD; p++)
+		join(prod[p]);
+	for (i = 0; i < NCONS; i++)
+		join(cons[i]);
+	for (p = 0; p < NPROD; p++)
+		for (i = 0; i < NITEMS; i++)
+			assert(taken[p][i] == 1);
+	assert(workq_size(q) == 0);
+	assert(workq_destroy(q) == 0);
+	return 0;
+}
