@@ -62,6 +62,13 @@
  *                moves back and removes the group after.  Where that is
  *                not allowed (not root, no cpu controller) it prints
  *                "quota1: skipped (reason)" and goes on.
+ *   neighbour    as busy, but each hog in a session of its own (setsid):
+ *                where the kernel groups tasks by session (autogroup,
+ *                the default on most distributions), the CPUs are shared
+ *                between the benchmark and the hogs as groups, as
+ *                between two containers of equal weight, so the
+ *                benchmark's threads share about half the CPUs while
+ *                the affinity mask still shows them all.
  *   bench/conditions.c does the work.  The one-CPU rows are read
  *   against bench/floor's second line (a condvar hand-off on one CPU).
  *
@@ -1651,7 +1658,8 @@ static void print_conditions(void)
 		}
 	printf(" (quiet: as is; cpu1: pinned to one CPU; busy: %u "
 	       "busy-loop processes beside; quota1: a CFS quota of one "
-	       "CPU); each has its own table\n",
+	       "CPU; neighbour: as busy, in a session of their own); each "
+	       "has its own table\n",
 	       opt.hogs ? opt.hogs : condition_cpus());
 }
 
@@ -1858,8 +1866,11 @@ static void usage(FILE *f, int status)
 	        "                         (root; skipped, with the reason, "
 	        "where not\n"
 	        "                         possible)\n"
+	        "                 neighbour  as busy, each hog in a session "
+	        "of its own\n"
 	        "                 all     every one, in this order\n"
-	        "  --hogs N       busy: N hog processes (one per CPU of the "
+	        "  --hogs N       busy, neighbour: N hog processes (one per "
+	        "CPU of the "
 	        "affinity\n"
 	        "                 mask)\n"
 	        "Results go to stdout as markdown, progress to stderr.\n");

@@ -33,7 +33,8 @@
 
 #include "conditions.h"
 
-static const char *const names[NCOND] = {"quiet", "cpu1", "busy", "quota1"};
+static const char *const names[NCOND] = {"quiet", "cpu1", "busy", "quota1",
+	"neighbour"};
 
 /* One CPU's worth: the quota equals the period (docker --cpus=1). */
 #define QUOTA_US "100000"
@@ -107,7 +108,7 @@ int condition_parse(const char *list, unsigned *mask, char *why,
 					break;
 			if (c == NCOND) {
 				snprintf(why, len, "unknown condition '%.*s' "
-				         "(quiet, cpu1, busy, quota1, all)",
+				         "(quiet, cpu1, busy, quota1, neighbour, all)",
 				         (int)n, list);
 				return -1;
 			}
@@ -327,19 +328,27 @@ static void leave_cpu1(void)
 /* busy                                                                */
 /* ------------------------------------------------------------------ */
 
-/* A hog: spins until killed, and dies with the owner in any case. */
-static void hog(pid_t parent)
+/*
+ * A hog: spins until killed, and dies with the owner in any case.  With
+ * `apart`, in a session of its own: where the kernel groups tasks by
+ * session (sched_autogroup), the scheduler then shares the CPUs between
+ * the benchmark's group and the hogs' rather than between threads, as
+ * between two containers of equal weight.
+ */
+static void hog(pid_t parent, int apart)
 {
 	volatile unsigned long spin = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)        /* it died before prctl */
 		_exit(0);
+	if (apart)
+		(void)setsid();
 	for (;;)
 		spin++;
 }
 
-static int enter_busy(unsigned n, char *what, size_t len)
+static int enter_busy(unsigned n, int apart, char *what, size_t len)
 {
 	unsigned i;
 
@@ -358,13 +367,14 @@ static int enter_busy(unsigned n, char *what, size_t len)
 			return fail(what, len, "fork: %s", strerror(err));
 		}
 		if (pid == 0)
-			hog(owner);
+			hog(owner, apart);
 		hog_pid[nhogs] = pid;
 		nhogs = nhogs + 1;
 	}
 	snprintf(what, len, "%u busy-loop processes at normal priority "
-	         "(by default one per CPU the process may use), "
-	         "for the whole condition", n);
+	         "(by default one per CPU the process may use)%s, "
+	         "for the whole condition", n,
+	         apart ? ", each in a session of its own" : "");
 	return 0;
 }
 
@@ -647,7 +657,9 @@ int condition_enter(enum condition c, unsigned hogs, char *what,
 	case COND_CPU1:
 		return enter_cpu1(what, len);
 	case COND_BUSY:
-		return enter_busy(hogs, what, len);
+		return enter_busy(hogs, 0, what, len);
+	case COND_NEIGHBOUR:
+		return enter_busy(hogs, 1, what, len);
 	case COND_QUOTA1:
 		return enter_quota1(what, len);
 	default:
@@ -662,6 +674,7 @@ void condition_leave(enum condition c)
 		leave_cpu1();
 		break;
 	case COND_BUSY:
+	case COND_NEIGHBOUR:
 		stop_hogs();
 		break;
 	case COND_QUOTA1:

@@ -1,9 +1,11 @@
 /*
  * conditions.h - the CPU conditions the benchmark runs its rows under:
  * as the machine is, pinned to one CPU, beside a busy-loop process per
- * CPU, and in a CFS quota of one CPU.  Users run queues in all four (a
- * laptop, `taskset -c 0`, a loaded build machine, `docker --cpus=1`),
- * and a waiting policy that wins in one can lose badly in another.
+ * CPU, in a CFS quota of one CPU, and beside busy-loop processes of
+ * another session.  Users run queues in all five (a laptop, `taskset -c
+ * 0`, a loaded build machine, `docker --cpus=1`, a container beside a
+ * busy one), and a waiting policy that wins in one can lose badly in
+ * another.
  *
  * Only the benchmark's parent process enters and leaves a condition;
  * its runs are forked children and inherit the CPU mask and the cgroup.
@@ -16,7 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum condition { COND_QUIET, COND_CPU1, COND_BUSY, COND_QUOTA1, NCOND };
+enum condition { COND_QUIET, COND_CPU1, COND_BUSY, COND_QUOTA1,
+	COND_NEIGHBOUR, NCOND };
 
 /* The condition's name, as --condition spells it. */
 const char *condition_name(enum condition c);
@@ -45,7 +48,8 @@ void condition_init(void);
 void condition_run(pid_t pid);
 
 /*
- * Puts the process under condition c; busy starts hogs processes.
+ * Puts the process under condition c; busy and neighbour start hogs
+ * processes.
  * Returns 0 with a one-line description of what was done in what, or
  * -1 when c cannot be had here, with the reason in what and nothing
  * changed.
