@@ -747,17 +747,32 @@ static int is_zero(const struct timespec *ts)
  * the policy says to sleep at once.  *seen is when it saw ready(), or
  * 0 if its budget ran out first.
  */
+/*
+ * How a waiter of end e may watch, and for how long (*budget), asked of
+ * the waiting policy at `start` with the threads inside q's calls and
+ * `uncounted` more (a select, which is in no busy count while it
+ * watches).  Called with e->mu held.
+ */
+static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
+                                               size_t uncounted,
+                                               long long start,
+                                               long long *budget)
+{
+	size_t threads = uncounted + load_relaxed(&q->in.busy) +
+	                 load_relaxed(&q->out.busy);
+	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
+	             0;
+
+	return workq__watch_budget(&e->watch, threads, waking, start, budget);
+}
+
 static int watch_locked(workq_t *q, struct end *e,
                         int (*ready)(const void *), long long start,
                         long long *seen)
 {
-	size_t threads = load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
-	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
-	             0;
 	long long budget;
-	enum workq__watch_how how;
+	enum workq__watch_how how = plan_watch_locked(q, e, 0, start, &budget);
 
-	how = workq__watch_budget(&e->watch, threads, waking, start, &budget);
 	if (how == WATCH_NONE)
 		return 0;
 	workq__unlock(&e->mu);
@@ -2003,17 +2018,11 @@ int workq__select_watch(workq_t *q, int put, int (*ready)(const void *),
                         const void *arg)
 {
 	struct end *e = put ? &q->in : &q->out;
-	size_t threads;
-	long long start, budget;
+	long long budget;
 	enum workq__watch_how how;
-	int waking;
 
 	workq__lock(&e->mu);
-	start = workq__now_ns();
-	/* The select is not counted in busy while it watches. */
-	threads = 1 + load_relaxed(&q->in.busy) + load_relaxed(&q->out.busy);
-	waking = load_relaxed(put ? &q->out_woken : &q->in_woken) > 0;
-	how = workq__watch_budget(&e->watch, threads, waking, start, &budget);
+	how = plan_watch_locked(q, e, 1, workq__now_ns(), &budget);
 	workq__unlock(&e->mu);
 	if (how == WATCH_NONE)
 		return 0;
