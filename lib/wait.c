@@ -10,17 +10,20 @@
  *    it yields its CPU between looks, at least YIELDS times: the thread
  *    it waits for may be waiting for that CPU, a yield that hands it
  *    over costs only its system call, and a sleeper would need a
- *    wake-up, which on one CPU preempts the waker for every item;
+ *    wake-up, which on one CPU preempts the waker for every item.  A
+ *    yield that comes back late (PREEMPTED_NS) with nothing to show
+ *    gave the CPU to other work, which a sleeper's wake-up would have
+ *    preempted: the waiter stops watching and sleeps;
  *  - otherwise one waiter per end spins (pauses between looks) for up to
  *    its end's budget; the others sleep at once.
  * Each end's budget follows its own waits.  After every wait it moves
  * halfway towards twice the time that wait lasted until the item (or
  * the slot) was there, as seen by the watcher or, for a sleeper, when
  * its waker signalled.  A watch that ran out, a spinner that lost its
- * CPU (a gap between two looks: its CPUs are wanted elsewhere), and a
- * wait longer than two wake-ups halve it.  It never exceeds two
- * wake-ups, whose cost the sleepers measure (from their waker's signal
- * until they run): the classic spin-then-block rule (Karlin, Li,
+ * CPU (a gap between two looks: its CPUs are wanted elsewhere), a late
+ * yield, and a wait longer than two wake-ups halve it.  It never exceeds
+ * two wake-ups, whose cost the sleepers measure (from their waker's
+ * signal until they run): the classic spin-then-block rule (Karlin, Li,
  * Manasse and Owicki, SOSP 1991: spinning for as long as a block costs
  * is within twice the best).  While a thread of the other end has been
  * signalled and is not yet up, a waiter may watch for two wake-ups
@@ -52,8 +55,9 @@
 #define WAKE_GUESS_NS 20000
 
 /* A spinner that finds this much time gone between two looks, which are
- * well under a microsecond apart, lost its CPU to another thread: longer
- * than any interrupt, shorter than any time slice. */
+ * well under a microsecond apart, lost its CPU to another thread, and so
+ * did a yield that took this long: longer than any interrupt, shorter
+ * than any time slice. */
 #define PREEMPTED_NS 50000
 
 /* How many times a waiter yields, at least, where threads outnumber the
@@ -356,12 +360,19 @@ static int spin(const void *arg, int (*ready)(const void *),
 static int yield(const void *arg, int (*ready)(const void *),
                  long long start, long long budget)
 {
+	long long last = start;
 	int i;
 
-	for (i = 0; i < YIELDS || workq__now_ns() - start < budget; i++) {
+	for (i = 0; i < YIELDS || last - start < budget; i++) {
+		long long now;
+
 		sched_yield();
 		if (ready(arg))
 			return 1;
+		now = workq__now_ns();
+		if (now - last >= PREEMPTED_NS)
+			return -1;
+		last = now;
 	}
 	return 0;
 }
@@ -372,12 +383,14 @@ int workq__watch(struct workq__watch *w, enum workq__watch_how how,
 {
 	int seen;
 
-	if (how == WATCH_YIELD)
-		return yield(arg, ready, start, budget);
-	seen = spin(arg, ready, start, budget);
+	if (how == WATCH_YIELD) {
+		seen = yield(arg, ready, start, budget);
+	} else {
+		seen = spin(arg, ready, start, budget);
+		__atomic_store_n(&w->spinner, 0, __ATOMIC_RELAXED);
+	}
 	if (seen < 0)
 		__atomic_store_n(&w->preempted, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->spinner, 0, __ATOMIC_RELAXED);
 	return seen > 0;
 }
 

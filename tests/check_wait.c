@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <check.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 
@@ -158,6 +159,61 @@ START_TEST(a_yielding_watch_yields_at_least_a_few_times)
 }
 END_TEST
 
+START_TEST(a_yielding_watch_leaves_the_spinner_alone)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
+	w.spinner = 1;                  /* another waiter of the end spins */
+	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, always,
+	                              workq__now_ns(), 20000), 1);
+	ck_assert_int_eq(w.spinner, 1);
+}
+END_TEST
+
+#ifdef HAVE_SCHED_GETAFFINITY
+static int hog_stop;
+
+/* Other work on the waiter's CPU: never sleeps, never yields. */
+static void *hog(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&hog_stop, __ATOMIC_RELAXED))
+		;
+	return NULL;
+}
+
+/*
+ * A waiter that yields its only CPU to a thread that does not hand it
+ * back for a time slice stops at the first such yield, with the budget
+ * far from spent, and the end learns it as a failure.
+ */
+START_TEST(a_yield_that_comes_back_late_ends_the_watch)
+{
+	struct workq__watch w;
+	cpu_set_t old;
+	pthread_t t;
+	long long start;
+
+	if (!pin_to_one(&old))
+		return;
+	hog_stop = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, hog, NULL), 0);
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
+	start = workq__now_ns();
+	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, never, start,
+	                              4000000000LL), 0);
+	ck_assert_int_lt(workq__now_ns() - start, 2000000000LL);
+	__atomic_store_n(&hog_stop, 1, __ATOMIC_RELAXED);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(old), &old), 0);
+	w.budget = 8000;
+	workq__watch_learn(&w, 100, -1);
+	ck_assert_int_eq(w.budget, 4000);
+}
+END_TEST
+#endif
+
 START_TEST(a_waking_partner_lends_two_wakeups)
 {
 	struct workq__watch w;
@@ -307,6 +363,10 @@ static Suite *wait_suite(void)
 	tcase_add_test(tc, one_spinner_per_end);
 	tcase_add_test(tc, no_budget_means_sleep_at_once);
 	tcase_add_test(tc, a_yielding_watch_yields_at_least_a_few_times);
+	tcase_add_test(tc, a_yielding_watch_leaves_the_spinner_alone);
+#ifdef HAVE_SCHED_GETAFFINITY
+	tcase_add_test(tc, a_yield_that_comes_back_late_ends_the_watch);
+#endif
 	tcase_add_test(tc, a_waking_partner_lends_two_wakeups);
 	tcase_add_test(tc, spin_never_never_watches);
 	tcase_add_test(tc, a_watch_ends_when_its_budget_runs_out);
