@@ -147,15 +147,22 @@ static int third_call(const void *q)
 	return ++calls == 3;
 }
 
+/* With no budget, until the third look, unless a yield came back late
+ * (a loaded machine, a sanitizer), which ends a watch early as a
+ * failure. */
 START_TEST(a_yielding_watch_yields_at_least_a_few_times)
 {
 	struct workq__watch w;
 
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	calls = 0;
-	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, third_call,
-	                              workq__now_ns(), 0), 1);
-	ck_assert_int_eq(calls, 3);
+	if (workq__watch(&w, WATCH_YIELD, NULL, third_call, workq__now_ns(),
+	                 0) == 1) {
+		ck_assert_int_eq(calls, 3);
+	} else {
+		ck_assert_int_lt(calls, 3);
+		ck_assert_int_eq(w.preempted, 1);
+	}
 }
 END_TEST
 
