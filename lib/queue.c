@@ -113,6 +113,9 @@ struct end {
 	unsigned long long ops;     /* (e) items put (in) or got (out) */
 	unsigned long long waits;   /* (e) calls that slept at least once */
 	struct workq__watch watch;  /* (e) how its waiters wait: wait.c */
+	int cpu;                    /* (e,a) where its last waiter ran when
+	                             *     it began or ended a wait; -1: not
+	                             *     known.  The other end reads it */
 	/* On a line of its own, away from mu: the other end, task_done
 	 * and spinners read it without taking mu. */
 	/* cppcheck-suppress unusedStructMember */
@@ -741,12 +744,19 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * Called with e->mu held, when a call of end e first finds it must wait
- * (at `start`): watches for ready() as the waiting policy allows, with
- * e->mu dropped.  Returns 1 if it watched (the caller looks again), 0 if
- * the policy says to sleep at once.  *seen is when it saw ready(), or
- * 0 if its budget ran out first.
+ * Notes, for the other end's waiters, the CPU a waiter of end e runs on
+ * as it begins or ends a wait, and returns it (-1: not known, and not
+ * noted).  Called with e->mu held.
  */
+static int note_cpu(struct end *e)
+{
+	int here = workq__current_cpu();
+
+	if (here >= 0)
+		__atomic_store_n(&e->cpu, here, __ATOMIC_RELAXED);
+	return here;
+}
+
 /*
  * How a waiter of end e may watch, and for how long (*budget), asked of
  * the waiting policy at `start` with the threads inside q's calls and
@@ -758,14 +768,26 @@ static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
                                                long long start,
                                                long long *budget)
 {
+	struct end *other = e == &q->in ? &q->out : &q->in;
 	size_t threads = uncounted + load_relaxed(&q->in.busy) +
 	                 load_relaxed(&q->out.busy);
 	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
 	             0;
+	int here = note_cpu(e);
+	int shared = here >= 0 &&
+	             __atomic_load_n(&other->cpu, __ATOMIC_RELAXED) == here;
 
-	return workq__watch_budget(&e->watch, threads, waking, start, budget);
+	return workq__watch_budget(&e->watch, threads, waking, shared, start,
+	                           budget);
 }
 
+/*
+ * Called with e->mu held, when a call of end e first finds it must wait
+ * (at `start`): watches for ready() as the waiting policy allows, with
+ * e->mu dropped.  Returns 1 if it watched (the caller looks again), 0 if
+ * the policy says to sleep at once.  *seen is when it saw ready(), or
+ * 0 if its budget ran out first.
+ */
 static int watch_locked(workq_t *q, struct end *e,
                         int (*ready)(const void *), long long start,
                         long long *seen)
@@ -797,6 +819,8 @@ static void learn_locked(struct end *e, long long start, int asleep,
 {
 	long long now = workq__now_ns();
 	long long signalled = e->watch.signalled;
+
+	(void)note_cpu(e);
 
 	if (asleep && signalled >= start && signalled <= now)
 		workq__watch_learn(&e->watch, signalled - start,
@@ -1082,6 +1106,7 @@ static int end_init(struct end *e, int policy)
 	}
 	e->pos = e->idx = e->seen = e->busy = 0;
 	e->ops = e->waits = 0;
+	e->cpu = -1;
 	workq__watch_init(&e->watch, policy);
 	return 0;
 }

@@ -15,7 +15,10 @@
  *    gave the CPU to other work, which a sleeper's wake-up would have
  *    preempted: the waiter stops watching and sleeps;
  *  - otherwise one waiter per end spins (pauses between looks) for up to
- *    its end's budget; the others sleep at once.
+ *    its end's budget; the others sleep at once.  But a waiter on the
+ *    CPU where the other end's last waiter began or ended its wait
+ *    yields instead, as above: the thread it waits for may be queued
+ *    behind it on that CPU, where a spin would only keep it out.
  * Each end's budget follows its own waits.  After every wait it moves
  * halfway towards twice the time that wait lasted until the item (or
  * the slot) was there, as seen by the watcher or, for a sleeper, when
@@ -302,9 +305,23 @@ void workq__watch_init(struct workq__watch *w, int policy)
 	w->policy = policy;
 }
 
+int workq__current_cpu(void)
+{
+#ifdef HAVE_SCHED_GETCPU
+	int saved_errno = errno;        /* the API never sets errno */
+	int cpu = sched_getcpu();
+
+	errno = saved_errno;
+	return cpu;
+#else
+	return -1;
+#endif
+}
+
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
-                                          long long now, long long *budget)
+                                          int shared, long long now,
+                                          long long *budget)
 {
 	long cpus;
 
@@ -320,6 +337,9 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 		return WATCH_YIELD;     /* at least YIELDS times */
 	if (*budget <= 0)
 		return WATCH_NONE;
+	if (shared)
+		return WATCH_YIELD;     /* the thread it waits for may be
+		                         * queued behind it, on its CPU */
 	if (__atomic_load_n(&w->spinner, __ATOMIC_RELAXED))
 		return WATCH_NONE;
 	__atomic_store_n(&w->spinner, 1, __ATOMIC_RELAXED);

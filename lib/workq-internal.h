@@ -151,11 +151,16 @@ void workq__watch_init(struct workq__watch *w, int policy);
 /* How a waiter of this end, with `threads` threads in the queue's
  * calls, watches, and for how long (*budget, ns): never at all under
  * WORKQ_SPIN_NEVER; `waking`: a thread of the other end was signalled
- * and is not up yet.  WATCH_SPIN makes it the end's spinner until
+ * and is not up yet; `shared`: the other end's last waiter was on the
+ * caller's CPU.  WATCH_SPIN makes it the end's spinner until
  * workq__watch() returns. */
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
-                                          long long now, long long *budget);
+                                          int shared, long long now,
+                                          long long *budget);
+/* The CPU the calling thread runs on, or -1 where that cannot be
+ * known. */
+int workq__current_cpu(void);
 /* Watches, with no lock held, until ready(arg) or the budget from
  * `start` runs out.  Returns 1 if it saw ready(arg). */
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,

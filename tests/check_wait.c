@@ -81,8 +81,9 @@ START_TEST(one_usable_cpu_never_spins)
 	if (!pin_to_one(&old))
 		return;
 	for (threads = 1; threads <= 4; threads++)
-		ck_assert_int_eq(workq__watch_budget(&w, threads, 0, later(1),
-		                                     &budget), WATCH_YIELD);
+		ck_assert_int_eq(workq__watch_budget(&w, threads, 0, 0,
+		                                     later(1), &budget),
+		                 WATCH_YIELD);
 	ck_assert_int_eq(w.spinner, 0);
 }
 END_TEST
@@ -95,8 +96,8 @@ START_TEST(more_threads_than_cpus_yield)
 	long cpus = workq__usable_cpus(later(1));
 
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
-	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, 0, later(1),
-	                                     &budget), WATCH_YIELD);
+	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, 0, 0,
+	                                     later(1), &budget), WATCH_YIELD);
 	ck_assert_int_eq(w.spinner, 0);
 }
 END_TEST
@@ -109,16 +110,30 @@ START_TEST(one_spinner_per_end)
 	if (workq__usable_cpus(later(1)) < 2)
 		return;         /* one CPU: nobody spins (tested above) */
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
-	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1), &budget),
+	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, 0, later(1), &budget),
 	                 WATCH_SPIN);
 	ck_assert_int_gt(budget, 0);
-	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1), &budget),
+	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, 0, later(1), &budget),
 	                 WATCH_NONE);
 	/* The spin ends (here at once: always ready): the next may spin. */
 	ck_assert_int_eq(workq__watch(&w, WATCH_SPIN, NULL, always,
 	                              workq__now_ns(), budget), 1);
-	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1), &budget),
+	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, 0, later(1), &budget),
 	                 WATCH_SPIN);
+}
+END_TEST
+
+/* Where the other end's last waiter ran on this CPU, a spin would keep
+ * the thread it waits for out: yield, and take no spinner's place. */
+START_TEST(a_waiter_on_the_other_ends_cpu_yields)
+{
+	struct workq__watch w;
+	long long budget;
+
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
+	ck_assert_int_eq(workq__watch_budget(&w, 1, 0, 1, later(1), &budget),
+	                 WATCH_YIELD);
+	ck_assert_int_eq(w.spinner, 0);
 }
 END_TEST
 
@@ -131,10 +146,10 @@ START_TEST(no_budget_means_sleep_at_once)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 0;
 	if (cpus >= 2)
-		ck_assert_int_eq(workq__watch_budget(&w, 1, 0, later(1),
+		ck_assert_int_eq(workq__watch_budget(&w, 1, 0, 0, later(1),
 		                                     &budget), WATCH_NONE);
 	/* Where threads outnumber the CPUs a waiter yields all the same. */
-	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, 0,
+	ck_assert_int_eq(workq__watch_budget(&w, (size_t)cpus + 1, 0, 0,
 	                                     later(1), &budget), WATCH_YIELD);
 }
 END_TEST
@@ -229,7 +244,7 @@ START_TEST(a_waking_partner_lends_two_wakeups)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 0;
-	ck_assert_int_ne(workq__watch_budget(&w, 1, 1, later(1), &budget),
+	ck_assert_int_ne(workq__watch_budget(&w, 1, 1, 0, later(1), &budget),
 	                 WATCH_NONE);
 	ck_assert_int_eq(budget, 20000);
 	ck_assert_int_eq(w.budget, 0);          /* lent, not learnt */
@@ -245,10 +260,12 @@ START_TEST(spin_never_never_watches)
 	workq__watch_init(&w, WORKQ_SPIN_NEVER);
 	w.budget = 20000;
 	for (threads = 1; threads <= 4; threads++) {
-		ck_assert_int_eq(workq__watch_budget(&w, threads, 0, later(1),
-		                                     &budget), WATCH_NONE);
-		ck_assert_int_eq(workq__watch_budget(&w, threads, 1, later(1),
-		                                     &budget), WATCH_NONE);
+		ck_assert_int_eq(workq__watch_budget(&w, threads, 0, 0,
+		                                     later(1), &budget),
+		                 WATCH_NONE);
+		ck_assert_int_eq(workq__watch_budget(&w, threads, 1, 0,
+		                                     later(1), &budget),
+		                 WATCH_NONE);
 	}
 	ck_assert_int_eq(w.spinner, 0);
 }
@@ -368,6 +385,7 @@ static Suite *wait_suite(void)
 #endif
 	tcase_add_test(tc, more_threads_than_cpus_yield);
 	tcase_add_test(tc, one_spinner_per_end);
+	tcase_add_test(tc, a_waiter_on_the_other_ends_cpu_yields);
 	tcase_add_test(tc, no_budget_means_sleep_at_once);
 	tcase_add_test(tc, a_yielding_watch_yields_at_least_a_few_times);
 	tcase_add_test(tc, a_yielding_watch_leaves_the_spinner_alone);

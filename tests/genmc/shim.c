@@ -106,12 +106,20 @@ void workq__watch_init(struct workq__watch *w, int policy)
 	w->policy = policy;
 }
 
+/* No CPU is known: the queue notes none, and no spin gives way. */
+int workq__current_cpu(void)
+{
+	return -1;
+}
+
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
-                                          long long now, long long *budget)
+                                          int shared, long long now,
+                                          long long *budget)
 {
 	(void)threads;
 	(void)waking;
+	(void)shared;
 	(void)now;
 	*budget = 1;
 	return w->policy == WORKQ_SPIN_NEVER ? WATCH_NONE : WATCH_SPIN;
