@@ -746,7 +746,8 @@ static int is_zero(const struct timespec *ts)
 /*
  * Notes, for the other end's waiters, the CPU a waiter of end e runs on
  * as it begins or ends a wait, and returns it (-1: not known, and not
- * noted).  Called with e->mu held.
+ * noted).  Called with e->mu held, and only where the process has more
+ * than one CPU: on one, no waiter spins, so none asks.
  */
 static int note_cpu(struct end *e)
 {
@@ -773,10 +774,17 @@ static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
 	                 load_relaxed(&q->out.busy);
 	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
 	             0;
-	int here = note_cpu(e);
-	int shared = here >= 0 &&
-	             __atomic_load_n(&other->cpu, __ATOMIC_RELAXED) == here;
+	long cpus = workq__usable_cpus(start);
+	int shared = 0;
 
+	/* Only a waiter that may spin asks (wait.c): the other end's note
+	 * is on a line that end writes, and costs a transfer. */
+	if (cpus > 1 && (long)threads <= cpus) {
+		int here = note_cpu(e);
+
+		shared = here >= 0 &&
+		         __atomic_load_n(&other->cpu, __ATOMIC_RELAXED) == here;
+	}
 	return workq__watch_budget(&e->watch, threads, waking, shared, start,
 	                           budget);
 }
@@ -820,7 +828,8 @@ static void learn_locked(struct end *e, long long start, int asleep,
 	long long now = workq__now_ns();
 	long long signalled = e->watch.signalled;
 
-	(void)note_cpu(e);
+	if (workq__usable_cpus(now) > 1)
+		(void)note_cpu(e);
 
 	if (asleep && signalled >= start && signalled <= now)
 		workq__watch_learn(&e->watch, signalled - start,
