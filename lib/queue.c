@@ -744,21 +744,6 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * Notes, for the other end's waiters, the CPU a waiter of end e runs on
- * as it begins or ends a wait, and returns it (-1: not known, and not
- * noted).  Called with e->mu held, and only where the process has more
- * than one CPU: on one, no waiter spins, so none asks.
- */
-static int note_cpu(struct end *e)
-{
-	int here = workq__current_cpu();
-
-	if (here >= 0)
-		__atomic_store_n(&e->cpu, here, __ATOMIC_RELAXED);
-	return here;
-}
-
-/*
  * How a waiter of end e may watch, and for how long (*budget), asked of
  * the waiting policy at `start` with the threads inside q's calls and
  * `uncounted` more (a select, which is in no busy count while it
@@ -774,19 +759,9 @@ static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
 	                 load_relaxed(&q->out.busy);
 	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
 	             0;
-	long cpus = workq__usable_cpus(start);
-	int shared = 0;
 
-	/* Only a waiter that may spin asks (wait.c): the other end's note
-	 * is on a line that end writes, and costs a transfer. */
-	if (cpus > 1 && (long)threads <= cpus) {
-		int here = note_cpu(e);
-
-		shared = here >= 0 &&
-		         __atomic_load_n(&other->cpu, __ATOMIC_RELAXED) == here;
-	}
-	return workq__watch_budget(&e->watch, threads, waking, shared, start,
-	                           budget);
+	return workq__watch_budget(&e->watch, threads, waking, &e->cpu,
+	                           &other->cpu, start, budget);
 }
 
 /*
@@ -828,8 +803,7 @@ static void learn_locked(struct end *e, long long start, int asleep,
 	long long now = workq__now_ns();
 	long long signalled = e->watch.signalled;
 
-	if (workq__usable_cpus(now) > 1)
-		(void)note_cpu(e);
+	workq__watch_note_cpu(&e->cpu, now);
 
 	if (asleep && signalled >= start && signalled <= now)
 		workq__watch_learn(&e->watch, signalled - start,

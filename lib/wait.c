@@ -305,25 +305,40 @@ void workq__watch_init(struct workq__watch *w, int policy)
 	w->policy = policy;
 }
 
-int workq__current_cpu(void)
+/*
+ * Notes, for the other end's waiters, the CPU the caller runs on, in
+ * *note, and returns it (-1: not known, and not noted).
+ */
+static int note_cpu(int *note)
 {
 #ifdef HAVE_SCHED_GETCPU
 	int saved_errno = errno;        /* the API never sets errno */
-	int cpu = sched_getcpu();
+	int here = sched_getcpu();
 
 	errno = saved_errno;
-	return cpu;
+	if (here >= 0)
+		__atomic_store_n(note, here, __ATOMIC_RELAXED);
+	return here;
 #else
+	(void)note;
 	return -1;
 #endif
 }
 
+/* Only where a waiter may spin: on one CPU none does, so none reads. */
+void workq__watch_note_cpu(int *note, long long now)
+{
+	if (workq__usable_cpus(now) > 1)
+		(void)note_cpu(note);
+}
+
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
-                                          int shared, long long now,
-                                          long long *budget)
+                                          int *note, const int *other,
+                                          long long now, long long *budget)
 {
 	long cpus;
+	int here;
 
 	/* The queue's owner said its CPUs are for other work: the waiter
 	 * sleeps at once, whatever the waits so far would allow. */
@@ -335,9 +350,12 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 	cpus = workq__usable_cpus(now);
 	if (cpus == 1 || (long)threads > cpus)
 		return WATCH_YIELD;     /* at least YIELDS times */
+	/* Only a waiter that may spin notes and reads: the other end's
+	 * note is on a line that end writes, and costs a transfer. */
+	here = note_cpu(note);
 	if (*budget <= 0)
 		return WATCH_NONE;
-	if (shared)
+	if (here >= 0 && __atomic_load_n(other, __ATOMIC_RELAXED) == here)
 		return WATCH_YIELD;     /* the thread it waits for may be
 		                         * queued behind it, on its CPU */
 	if (__atomic_load_n(&w->spinner, __ATOMIC_RELAXED))

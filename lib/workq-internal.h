@@ -151,16 +151,16 @@ void workq__watch_init(struct workq__watch *w, int policy);
 /* How a waiter of this end, with `threads` threads in the queue's
  * calls, watches, and for how long (*budget, ns): never at all under
  * WORKQ_SPIN_NEVER; `waking`: a thread of the other end was signalled
- * and is not up yet; `shared`: the other end's last waiter was on the
- * caller's CPU.  WATCH_SPIN makes it the end's spinner until
- * workq__watch() returns. */
+ * and is not up yet.  A waiter that may spin notes its CPU in *note,
+ * this end's, and reads the other end's in *other.  WATCH_SPIN makes
+ * it the end's spinner until workq__watch() returns. */
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
-                                          int shared, long long now,
-                                          long long *budget);
-/* The CPU the calling thread runs on, or -1 where that cannot be
- * known. */
-int workq__current_cpu(void);
+                                          int *note, const int *other,
+                                          long long now, long long *budget);
+/* A waiter of this end ends its wait: notes its CPU in *note where a
+ * waiter may spin (more than one usable CPU). */
+void workq__watch_note_cpu(int *note, long long now);
 /* Watches, with no lock held, until ready(arg) or the budget from
  * `start` runs out.  Returns 1 if it saw ready(arg). */
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,

@@ -106,20 +106,22 @@ void workq__watch_init(struct workq__watch *w, int policy)
 	w->policy = policy;
 }
 
-/* No CPU is known: the queue notes none, and no spin gives way. */
-int workq__current_cpu(void)
+/* No CPU is known: the queue's notes are never written nor read. */
+void workq__watch_note_cpu(int *note, long long now)
 {
-	return -1;
+	(void)note;
+	(void)now;
 }
 
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
-                                          int shared, long long now,
-                                          long long *budget)
+                                          int *note, const int *other,
+                                          long long now, long long *budget)
 {
 	(void)threads;
 	(void)waking;
-	(void)shared;
+	(void)note;
+	(void)other;
 	(void)now;
 	*budget = 1;
 	return w->policy == WORKQ_SPIN_NEVER ? WATCH_NONE : WATCH_SPIN;
