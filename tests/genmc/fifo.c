@@ -1,7 +1,9 @@
 /*
- * fifo.c - NPROD producers each put NITEMS items, NCONS consumers take
- * them all with blocking gets, through a queue of capacity CAP, so that
- * every slot is reused.  Checks, in every execution GenMC explores:
+ * fifo.c - NPROD producers put TOTAL items (NITEMS each unless TOTAL
+ * says fewer: then dealt round-robin, the first producers putting one
+ * more), NCONS consumers take them all with blocking gets (dealt the
+ * same way), through a queue of capacity CAP, so that every slot is
+ * reused.  Checks, in every execution GenMC explores:
  *  - every item is taken exactly once, none stale or torn: each
  *    consumer reads the item's payload, which its producer wrote
  *    (plainly) before the put, so a get that is not ordered after its
@@ -9,7 +11,6 @@
  *  - FIFO: each consumer gets each producer's items in the order put
  *    (with one consumer, that is the queue's order);
  *  - with -check-liveness, no call sleeps forever: no lost wake-up.
- * NPROD * NITEMS must be a multiple of NCONS.
  */
 #include "harness.h"
 
@@ -23,7 +24,18 @@
 #define NITEMS 3
 #endif
 
+#ifndef TOTAL
 #define TOTAL (NPROD * NITEMS)
+#endif
+#if TOTAL > NPROD * NITEMS || TOTAL < NCONS
+#error "TOTAL must be at most NPROD * NITEMS and at least NCONS"
+#endif
+
+/* Producer or consumer k of n handles every n-th of TOTAL from k. */
+static int share(int k, int n)
+{
+	return (TOTAL - k + n - 1) / n;
+}
 
 struct item {
 	int producer;
@@ -45,7 +57,7 @@ static void *producer(void *arg)
 	int p = (int)(intptr_t)arg;
 	int i;
 
-	for (i = 0; i < NITEMS; i++) {
+	for (i = 0; i < share(p, NPROD); i++) {
 		items[p][i].producer = p;
 		items[p][i].index = i;
 		items[p][i].payload = payload_of(p, i);
@@ -57,12 +69,12 @@ static void *producer(void *arg)
 static void *consumer(void *arg)
 {
 	int last[NPROD];
+	int c = (int)(intptr_t)arg;
 	int n, p;
 
-	(void)arg;
 	for (p = 0; p < NPROD; p++)
 		last[p] = -1;
-	for (n = 0; n < TOTAL / NCONS; n++) {
+	for (n = 0; n < share(c, NCONS); n++) {
 		void *got = NULL;
 		struct item *it;
 
@@ -89,13 +101,13 @@ int main(void)
 	for (p = 0; p < NPROD; p++)
 		prod[p] = spawn(producer, (void *)(intptr_t)p);
 	for (i = 0; i < NCONS; i++)
-		cons[i] = spawn(consumer, NULL);
+		cons[i] = spawn(consumer, (void *)(intptr_t)i);
 	for (p = 0; p < NPROD; p++)
 		join(prod[p]);
 	for (i = 0; i < NCONS; i++)
 		join(cons[i]);
 	for (p = 0; p < NPROD; p++)
-		for (i = 0; i < NITEMS; i++)
+		for (i = 0; i < share(p, NPROD); i++)
 			assert(taken[p][i] == 1);
 	assert(workq_size(q) == 0);
 	assert(workq_destroy(q) == 0);
