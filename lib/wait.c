@@ -5,7 +5,7 @@
  * The rule.  A waiter watches the queue for a while, then sleeps on its
  * condition variable.  How it watches depends on the CPUs the process
  * may use (its affinity mask, capped by a cgroup v1 or v2 CPU quota,
- * re-read once a second):
+ * re-read once a second, the first time after 50 ms):
  *  - with one of them, or more threads in the queue's calls than CPUs,
  *    it yields its CPU between looks, at least YIELDS times: the thread
  *    it waits for may be waiting for that CPU, a yield that hands it
@@ -13,7 +13,10 @@
  *    wake-up, which on one CPU preempts the waker for every item.  A
  *    yield that comes back late (PREEMPTED_NS) with nothing to show
  *    gave the CPU to other work, which a sleeper's wake-up would have
- *    preempted: the waiter stops watching and sleeps;
+ *    preempted: the waiter stops watching and sleeps.  For the same
+ *    reason, where other processes kept those CPUs busy (more than half
+ *    a CPU's worth of their time, by /proc/stat, was not this process's,
+ *    measured between readings), it sleeps at once;
  *  - otherwise one waiter per end spins (pauses between looks) for up to
  *    its end's budget; the others sleep at once.  But a waiter on the
  *    CPU where the other end's last waiter began or ended its wait
@@ -68,8 +71,11 @@
  * system call, and is cheaper than the wake-up a sleeper would need. */
 #define YIELDS 16
 
-/* How often the usable CPU count is read again. */
+/* How often the usable CPU count, and how busy other processes keep
+ * those CPUs, are read again; the first time sooner, so that a short
+ * run has the second figure too (it needs two readings). */
 #define CPUS_REREAD_NS 1000000000LL
+#define CPUS_FIRST_REREAD_NS 50000000LL
 
 long long workq__now_ns(void)
 {
@@ -252,12 +258,90 @@ static long affinity_cpus(void)
 	       sysconf(_SC_NPROCESSORS_ONLN) : 0;
 }
 
+#if defined(HAVE_LINUX_PROCFS) && defined(HAVE_SCHED_GETAFFINITY)
+/*
+ * CPU time, in ns, that the CPUs of this process's affinity mask spent
+ * on anything but idling, since boot, from /proc/stat; -1 if unknown.
+ */
+static long long mask_busy_ns(void)
+{
+	static const long long ns_per_s = 1000000000LL;
+	long tick = sysconf(_SC_CLK_TCK);
+	long long busy = 0;
+	cpu_set_t set;
+	char line[512];
+	FILE *f;
+
+	if (tick <= 0 || sched_getaffinity(0, sizeof(set), &set) != 0)
+		return -1;
+	f = fopen("/proc/stat", "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long t[8] = { 0 };
+		int cpu;
+
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
+		           &cpu, &t[0], &t[1], &t[2], &t[3], &t[4], &t[5],
+		           &t[6], &t[7]) < 5 || cpu < 0 || cpu >= CPU_SETSIZE ||
+		    !CPU_ISSET(cpu, &set))
+			continue;
+		/* user nice system idle iowait irq softirq steal */
+		busy += (long long)(t[0] + t[1] + t[2] + t[5] + t[6] + t[7]);
+	}
+	fclose(f);
+	return busy * (ns_per_s / tick);
+}
+
+/* The CPU time this process has used, in ns. */
+static long long process_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Did other processes keep this process's CPUs busy since the last
+ * reading: more than half a CPU's worth of those CPUs' time went to work
+ * that is not this process's?  `was` is the answer of the last reading,
+ * kept while too little time has passed to measure (the kernel counts
+ * CPU time in ticks of 10 ms or so).
+ */
+static int others_busy(int was)
+{
+	static long long last_now, last_busy, last_own;
+	long long now = workq__now_ns();
+	long long busy = mask_busy_ns(), own = process_ns();
+	int crowded;
+
+	if (busy < 0 || own < 0)
+		return 0;
+	if (last_now != 0 && now - last_now < CPUS_FIRST_REREAD_NS)
+		return was;
+	crowded = last_now != 0 &&
+	          2 * ((busy - last_busy) - (own - last_own)) > now - last_now;
+	last_now = now;
+	last_busy = busy;
+	last_own = own;
+	return crowded;
+}
+#else
+static int others_busy(int was)
+{
+	(void)was;
+	return 0;               /* no /proc/stat: nothing to go by */
+}
+#endif
+
 /*
  * Called by a waiter that holds its end's mutex: the file reads must not
  * act on a pending cancellation (fopen and fgets are cancellation
  * points), or the thread would leave with the mutex locked.
  */
-static long count_cpus(void)
+static long count_cpus(int *crowded)
 {
 	int saved_errno = errno;        /* the API never sets errno */
 	int state;
@@ -265,6 +349,7 @@ static long count_cpus(void)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	n = smaller(cgroup_cpus(), affinity_cpus());
+	*crowded = others_busy(*crowded);
 	pthread_setcancelstate(state, NULL);
 	errno = saved_errno;
 	return n > 0 ? n : 1;
@@ -273,6 +358,7 @@ static long count_cpus(void)
 /* The count and when to read it again; any thread may refresh them, one
  * at a time (`reading`), and the others use the count as it stands. */
 static long cpus_count;                 /* (a) 0 until first read */
+static int cpus_crowded;                /* (a) others_busy(), as read */
 static long long cpus_next;             /* (a) */
 static int cpus_reading;                /* (a) */
 
@@ -282,13 +368,23 @@ long workq__usable_cpus(long long now)
 
 	if ((n == 0 || now >= __atomic_load_n(&cpus_next, __ATOMIC_RELAXED)) &&
 	    !__atomic_exchange_n(&cpus_reading, 1, __ATOMIC_ACQUIRE)) {
-		n = count_cpus();
+		int first = n == 0;
+		int crowded = __atomic_load_n(&cpus_crowded, __ATOMIC_RELAXED);
+
+		n = count_cpus(&crowded);
 		__atomic_store_n(&cpus_count, n, __ATOMIC_RELAXED);
-		__atomic_store_n(&cpus_next, now + CPUS_REREAD_NS,
+		__atomic_store_n(&cpus_crowded, crowded, __ATOMIC_RELAXED);
+		__atomic_store_n(&cpus_next, now + (first ? CPUS_FIRST_REREAD_NS
+		                                          : CPUS_REREAD_NS),
 		                 __ATOMIC_RELAXED);
 		__atomic_store_n(&cpus_reading, 0, __ATOMIC_RELEASE);
 	}
 	return n > 0 ? n : 1;
+}
+
+int workq__cpus_crowded(void)
+{
+	return __atomic_load_n(&cpus_crowded, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -348,8 +444,12 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 	}
 	*budget = waking && w->budget < 2 * w->wake ? 2 * w->wake : w->budget;
 	cpus = workq__usable_cpus(now);
+	/* Where other processes keep the CPUs busy, a yield hands the CPU
+	 * to their work for a time slice, which a sleeper's wake-up would
+	 * preempt. */
 	if (cpus == 1 || (long)threads > cpus)
-		return WATCH_YIELD;     /* at least YIELDS times */
+		return workq__cpus_crowded() ? WATCH_NONE
+		                             : WATCH_YIELD;  /* YIELDS times */
 	/* Only a waiter that may spin notes and reads: the other end's
 	 * note is on a line that end writes, and costs a transfer. */
 	here = note_cpu(note);

@@ -146,6 +146,9 @@ long long workq__now_ns(void);
 /* CPUs the process may use: affinity capped by a cgroup quota; at
  * least 1.  Re-read at most once a second, `now` being the clock. */
 long workq__usable_cpus(long long now);
+/* 1 if, as last read with the CPU count, other processes kept those
+ * CPUs busy: waiters that would yield sleep at once instead. */
+int workq__cpus_crowded(void);
 /* Starts a watch with the given policy (WORKQ_SPIN_*). */
 void workq__watch_init(struct workq__watch *w, int policy);
 /* How a waiter of this end, with `threads` threads in the queue's
