@@ -260,37 +260,37 @@ static long affinity_cpus(void)
 
 #if defined(HAVE_LINUX_PROCFS) && defined(HAVE_SCHED_GETAFFINITY)
 /*
- * CPU time, in ns, that the CPUs of this process's affinity mask spent
- * on anything but idling, since boot, from /proc/stat; -1 if unknown.
+ * CPU time, in clock ticks, that the CPUs of this process's affinity mask
+ * spent running tasks (user, nice and system time) since boot, from
+ * /proc/stat; -1 if unknown.
  */
-static long long mask_busy_ns(void)
+static long long mask_busy_ticks(void)
 {
-	static const long long ns_per_s = 1000000000LL;
-	long tick = sysconf(_SC_CLK_TCK);
 	long long busy = 0;
 	cpu_set_t set;
 	char line[512];
 	FILE *f;
 
-	if (tick <= 0 || sched_getaffinity(0, sizeof(set), &set) != 0)
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
 		return -1;
 	f = fopen("/proc/stat", "r");
 	if (f == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long t[8] = { 0 };
+		unsigned long long t[3] = { 0 };
 		int cpu;
 
-		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
-		           &cpu, &t[0], &t[1], &t[2], &t[3], &t[4], &t[5],
-		           &t[6], &t[7]) < 5 || cpu < 0 || cpu >= CPU_SETSIZE ||
+		if (sscanf(line, "cpu%d %llu %llu %llu", &cpu, &t[0], &t[1],
+		           &t[2]) != 4 || cpu < 0 || cpu >= CPU_SETSIZE ||
 		    !CPU_ISSET(cpu, &set))
 			continue;
-		/* user nice system idle iowait irq softirq steal */
-		busy += (long long)(t[0] + t[1] + t[2] + t[5] + t[6] + t[7]);
+		/* user nice system idle ...: the time that ran tasks, to
+		 * which a yield can hand the CPU (not interrupts, nor a
+		 * hypervisor's steal) */
+		busy += (long long)(t[0] + t[1] + t[2]);
 	}
 	fclose(f);
-	return busy * (ns_per_s / tick);
+	return busy;
 }
 
 /* The CPU time this process has used, in ns. */
@@ -313,16 +313,18 @@ static long long process_ns(void)
 static int others_busy(int was)
 {
 	static long long last_now, last_busy, last_own;
+	long tick = sysconf(_SC_CLK_TCK);
 	long long now = workq__now_ns();
-	long long busy = mask_busy_ns(), own = process_ns();
+	long long busy = mask_busy_ticks(), own = process_ns();
 	int crowded;
 
-	if (busy < 0 || own < 0)
+	if (tick <= 0 || busy < 0 || own < 0)
 		return 0;
 	if (last_now != 0 && now - last_now < CPUS_FIRST_REREAD_NS)
 		return was;
 	crowded = last_now != 0 &&
-	          2 * ((busy - last_busy) - (own - last_own)) > now - last_now;
+	          2 * ((busy - last_busy) * (1000000000LL / tick) -
+	               (own - last_own)) > now - last_now;
 	last_now = now;
 	last_busy = busy;
 	last_own = own;
