@@ -306,22 +306,22 @@ static long long process_ns(void)
 /*
  * Did other processes keep this process's CPUs busy since the last
  * reading: more than half a CPU's worth of those CPUs' time went to work
- * that is not this process's?  `was` is the answer of the last reading,
- * kept while too little time has passed to measure (the kernel counts
- * CPU time in ticks of 10 ms or so).
+ * that is not this process's?  While too little time has passed to
+ * measure (the kernel counts CPU time in ticks of 10 ms or so), the last
+ * answer stands.  Called by one thread at a time (cpus_reading).
  */
-static int others_busy(int was)
+static int others_busy(void)
 {
 	static long long last_now, last_busy, last_own;
+	static int crowded;
 	long tick = sysconf(_SC_CLK_TCK);
 	long long now = workq__now_ns();
 	long long busy = mask_busy_ticks(), own = process_ns();
-	int crowded;
 
 	if (tick <= 0 || busy < 0 || own < 0)
 		return 0;
 	if (last_now != 0 && now - last_now < CPUS_FIRST_REREAD_NS)
-		return was;
+		return crowded;
 	crowded = last_now != 0 &&
 	          2 * ((busy - last_busy) * (1000000000LL / tick) -
 	               (own - last_own)) > now - last_now;
@@ -331,9 +331,8 @@ static int others_busy(int was)
 	return crowded;
 }
 #else
-static int others_busy(int was)
+static int others_busy(void)
 {
-	(void)was;
 	return 0;               /* no /proc/stat: nothing to go by */
 }
 #endif
@@ -351,7 +350,7 @@ static long count_cpus(int *crowded)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	n = smaller(cgroup_cpus(), affinity_cpus());
-	*crowded = others_busy(*crowded);
+	*crowded = others_busy();
 	pthread_setcancelstate(state, NULL);
 	errno = saved_errno;
 	return n > 0 ? n : 1;
@@ -371,7 +370,7 @@ long workq__usable_cpus(long long now)
 	if ((n == 0 || now >= __atomic_load_n(&cpus_next, __ATOMIC_RELAXED)) &&
 	    !__atomic_exchange_n(&cpus_reading, 1, __ATOMIC_ACQUIRE)) {
 		int first = n == 0;
-		int crowded = __atomic_load_n(&cpus_crowded, __ATOMIC_RELAXED);
+		int crowded;
 
 		n = count_cpus(&crowded);
 		__atomic_store_n(&cpus_count, n, __ATOMIC_RELAXED);
