@@ -438,8 +438,7 @@ START_TEST(other_processes_busy_on_its_cpus_make_yielders_sleep)
 	ck_assert_int_eq(workq__cpus_crowded(), 1);
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	/* The clock as it is: no new reading. */
-	ck_assert_int_eq(workq__watch_budget(&w, 2, 0, &mine, &none,
-	                                     workq__now_ns(), &budget),
+	ck_assert_int_eq(budget_of(&w, 2, 0, workq__now_ns(), &budget),
 	                 WATCH_NONE);
 }
 END_TEST
