@@ -768,8 +768,9 @@ static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
  * Called with e->mu held, when a call of end e first finds it must wait
  * (at `start`): watches for ready() as the waiting policy allows, with
  * e->mu dropped.  Returns 1 if it watched (the caller looks again), 0 if
- * the policy says to sleep at once.  *seen is when it saw ready(), or
- * 0 if its budget ran out first.
+ * the policy says to sleep at once.  *seen is when it saw ready(), 0 if
+ * its budget ran out first, or -1 if it saw it but the policy learns
+ * nothing from such a watch (workq__watch_teaches()).
  */
 static int watch_locked(workq_t *q, struct end *e,
                         int (*ready)(const void *), long long start,
@@ -783,8 +784,10 @@ static int watch_locked(workq_t *q, struct end *e,
 	workq__unlock(&e->mu);
 	/* The budget runs from now: reading the CPU count (once a second)
 	 * is no part of the watch. */
-	*seen = workq__watch(&e->watch, how, q, ready, workq__now_ns(),
-	                     budget) ? workq__now_ns() : 0;
+	if (!workq__watch(&e->watch, how, q, ready, workq__now_ns(), budget))
+		*seen = 0;
+	else
+		*seen = workq__watch_teaches(how) ? workq__now_ns() : -1;
 	workq__lock(&e->mu);
 	return 1;
 }
@@ -796,9 +799,10 @@ static int watch_locked(workq_t *q, struct end *e,
  * (`seen`; 0: its budget ran out, which is a failure whatever the next
  * look found).  A wait that neither slept nor watched (another thread
  * was the end's spinner, or a lock was slow) says nothing of spinning.
+ * A sleep's CPU time counts from `mark` (workq__sleep_mark()).
  */
 static void learn_locked(struct end *e, long long start, int asleep,
-                         long long seen)
+                         long long mark, long long seen)
 {
 	long long now = workq__now_ns();
 	long long signalled = e->watch.signalled;
@@ -807,11 +811,11 @@ static void learn_locked(struct end *e, long long start, int asleep,
 
 	if (asleep && signalled >= start && signalled <= now)
 		workq__watch_learn(&e->watch, signalled - start,
-		                   now - signalled);
+		                   now - signalled, workq__sleep_cost(mark));
 	else if (seen == 0)
-		workq__watch_learn(&e->watch, -1, -1);
+		workq__watch_learn(&e->watch, -1, -1, -1);
 	else if (seen > 0)
-		workq__watch_learn(&e->watch, seen - start, -1);
+		workq__watch_learn(&e->watch, seen - start, -1, -1);
 }
 
 /*
@@ -829,7 +833,7 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		            &q->in.busy, pass_on_room };
 	long long start = 0;
 	int asleep = 0;
-	long long seen = -1;
+	long long seen = -1, mark = -1;
 	int err;
 
 	for (;;) {
@@ -855,7 +859,10 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (producer_may_proceed(q))
 			continue;
-		asleep = 1;
+		if (!asleep) {
+			asleep = 1;
+			mark = workq__sleep_mark();
+		}
 		if (wait_on(&w, &q->in.cv, deadline) == ETIMEDOUT &&
 		    !q->closed && room_locked(q, 1) == 0) {
 			err = ETIMEDOUT;
@@ -863,7 +870,7 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		}
 	}
 	if (start != 0)
-		learn_locked(&q->in, start, asleep, seen);
+		learn_locked(&q->in, start, asleep, mark, seen);
 	return err;
 }
 
@@ -880,7 +887,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		            &q->out.busy, pass_on_item };
 	long long start = 0;
 	int asleep = 0;
-	long long seen = -1;
+	long long seen = -1, mark = -1;
 	int err;
 
 	for (;;) {
@@ -915,7 +922,10 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (consumer_may_proceed(q))
 			continue;
-		asleep = 1;
+		if (!asleep) {
+			asleep = 1;
+			mark = workq__sleep_mark();
+		}
 		if (wait_on(&w, &q->out.cv, deadline) == ETIMEDOUT &&
 		    items_locked(q, 1) == 0 && !is_closed(q)) {
 			err = ETIMEDOUT;
@@ -923,7 +933,7 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		}
 	}
 	if (start != 0) {
-		learn_locked(&q->out, start, asleep, seen);
+		learn_locked(&q->out, start, asleep, mark, seen);
 		if (q->rendezvous)
 			getter_leaves(q);
 	}
@@ -1931,7 +1941,7 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		            &q->out.busy, pass_on_item };
 	long long start = 0;
 	int slept = 0, asleep = 0;
-	long long seen = -1;
+	long long seen = -1, mark = -1;
 	int err;
 
 	workq__lock(&q->out.mu);
@@ -1962,11 +1972,14 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		}
 		if (consumer_may_proceed(q))
 			continue;
-		asleep = 1;
+		if (!asleep) {
+			asleep = 1;
+			mark = workq__sleep_mark();
+		}
 		(void)wait_on(&w, &q->out.cv, NULL);
 	}
 	if (start != 0) {
-		learn_locked(&q->out, start, asleep, seen);
+		learn_locked(&q->out, start, asleep, mark, seen);
 		if (q->rendezvous)
 			getter_leaves(q);
 	}

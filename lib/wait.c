@@ -25,17 +25,23 @@
  * Each end's budget follows its own waits.  After every wait it moves
  * halfway towards twice the time that wait lasted until the item (or
  * the slot) was there, as seen by the watcher or, for a sleeper, when
- * its waker signalled.  A watch that ran out, a spinner that lost its
- * CPU (a gap between two looks: its CPUs are wanted elsewhere), a late
- * yield, and a wait longer than two wake-ups halve it.  It never exceeds
- * two wake-ups, whose cost the sleepers measure (from their waker's
- * signal until they run): the classic spin-then-block rule (Karlin, Li,
- * Manasse and Owicki, SOSP 1991: spinning for as long as a block costs
- * is within twice the best).  While a thread of the other end has been
- * signalled and is not yet up, a waiter may watch for two wake-ups
- * whatever its budget, since what it waits for comes right after that
- * wake-up; otherwise a hand-off between two threads that both fell
- * asleep once would go on costing each a wake-up per item.
+ * its waker signalled; a yield taken where threads outnumber the CPUs
+ * that saw it says nothing (it waited for the threads ahead of it).  A
+ * watch that ran out, a spinner that lost its CPU (a gap between two
+ * looks: its CPUs are wanted elsewhere), a late yield, and a wait
+ * longer than two wake-ups halve it.  It never exceeds two wake-ups,
+ * whose cost the sleepers measure: the classic spin-then-block rule
+ * (Karlin, Li, Manasse and Owicki, SOSP 1991: spinning for as long as a
+ * block costs is within twice the best).  A wake-up costs the time from
+ * the waker's signal until the sleeper runs; where other processes keep
+ * the CPUs busy, the CPU time the sleep took its sleeper instead, as a
+ * spin there is paid in CPU time they wait for, and the latency is
+ * mostly a wait for a CPU, which costs nobody anything.  While a thread
+ * of the other end has been signalled and is not yet up, a waiter may
+ * watch for two wake-ups whatever its budget, since what it waits for
+ * comes right after that wake-up; otherwise a hand-off between two
+ * threads that both fell asleep once would go on costing each a wake-up
+ * per item.
  *
  * A queue made with the WORKQ_SPIN_NEVER attribute never watches: its
  * waiters sleep at once.
@@ -395,6 +401,7 @@ int workq__cpus_crowded(void)
 void workq__watch_init(struct workq__watch *w, int policy)
 {
 	w->wake = WAKE_GUESS_NS;
+	w->sleep_cpu = 0;
 	w->budget = WAKE_GUESS_NS;
 	w->signalled = 0;
 	w->spinner = 0;
@@ -429,6 +436,47 @@ void workq__watch_note_cpu(int *note, long long now)
 		(void)note_cpu(note);
 }
 
+/*
+ * What a sleep costs, against which a watch is measured.  Where the
+ * CPUs are free, its wake-up's latency: the time a spinner could have
+ * had the item in.  Where other processes keep them busy, its CPU time:
+ * a spin is paid in the CPU time they are waiting for, while the
+ * latency is mostly a wait for a CPU, which costs nobody anything.
+ */
+static long long wake_cost(const struct workq__watch *w)
+{
+	if (w->sleep_cpu > 0 && w->sleep_cpu < w->wake &&
+	    workq__cpus_crowded())
+		return w->sleep_cpu;
+	return w->wake;
+}
+
+/* The calling thread's CPU time in ns, or -1 where there is no clock
+ * for it. */
+static long long thread_cpu_ns(void)
+{
+#ifdef CLOCK_THREAD_CPUTIME_ID
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+#endif
+	return -1;
+}
+
+/* The clock is a system call: read only where its answer is used. */
+long long workq__sleep_mark(void)
+{
+	return workq__cpus_crowded() ? thread_cpu_ns() : -1;
+}
+
+long long workq__sleep_cost(long long mark)
+{
+	long long now = mark >= 0 ? thread_cpu_ns() : -1;
+
+	return now >= mark && mark >= 0 ? now - mark : -1;
+}
+
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
                                           size_t threads, int waking,
                                           int *note, const int *other,
@@ -443,14 +491,15 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 		*budget = 0;
 		return WATCH_NONE;
 	}
-	*budget = waking && w->budget < 2 * w->wake ? 2 * w->wake : w->budget;
+	*budget = waking && w->budget < 2 * wake_cost(w) ? 2 * wake_cost(w)
+	                                                 : w->budget;
 	cpus = workq__usable_cpus(now);
 	/* Where other processes keep the CPUs busy, a yield hands the CPU
 	 * to their work for a time slice, which a sleeper's wake-up would
 	 * preempt. */
 	if (cpus == 1 || (long)threads > cpus)
 		return workq__cpus_crowded() ? WATCH_NONE
-		                             : WATCH_YIELD;  /* YIELDS times */
+		                             : WATCH_SHARE;  /* YIELDS times */
 	/* Only a waiter that may spin notes and reads: the other end's
 	 * note is on a line that end writes, and costs a transfer. */
 	here = note_cpu(note);
@@ -522,7 +571,7 @@ int workq__watch(struct workq__watch *w, enum workq__watch_how how,
 {
 	int seen;
 
-	if (how == WATCH_YIELD) {
+	if (how == WATCH_YIELD || how == WATCH_SHARE) {
 		seen = yield(arg, ready, start, budget);
 	} else {
 		seen = spin(arg, ready, start, budget);
@@ -533,16 +582,30 @@ int workq__watch(struct workq__watch *w, enum workq__watch_how how,
 	return seen > 0;
 }
 
+/*
+ * A waiter that took turns on CPUs that threads outnumber waited as long
+ * as the threads ahead of it ran: that says nothing of a spin where the
+ * thread it waits for has a CPU of its own.  (A watch that ran out
+ * still counts, as a failure: the turns it took were all spent.)
+ */
+int workq__watch_teaches(enum workq__watch_how how)
+{
+	return how != WATCH_SHARE;
+}
+
 void workq__watch_learn(struct workq__watch *w, long long waited,
-                        long long woke)
+                        long long woke, long long cpu)
 {
 	long long max;
 
 	if (woke >= 0)
 		w->wake += (woke - w->wake) / 4;
+	if (cpu >= 0)
+		w->sleep_cpu += w->sleep_cpu == 0 ? cpu
+		                                  : (cpu - w->sleep_cpu) / 4;
 	if (__atomic_exchange_n(&w->preempted, 0, __ATOMIC_RELAXED))
 		waited = -1;            /* a failure, whatever came after */
-	max = 2 * w->wake;
+	max = 2 * wake_cost(w);
 	if (waited > max || waited < 0)
 		w->budget /= 2;
 	else

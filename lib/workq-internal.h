@@ -127,6 +127,9 @@ void workq__notifier_close(struct workq__notifier *n);
  */
 struct workq__watch {
 	long long wake;         /* ns a sleeper's wake-up lately took */
+	long long sleep_cpu;    /* ns of CPU time a sleep lately took its
+	                         * sleeper, where the CPUs were crowded;
+	                         * 0: not measured yet */
 	long long budget;       /* ns the end's next waiter may watch */
 	long long signalled;    /* when its sleepers were last signalled */
 	int spinner;            /* (a) 1 while one of its waiters spins */
@@ -138,7 +141,8 @@ struct workq__watch {
 enum workq__watch_how {
 	WATCH_NONE,     /* sleep at once */
 	WATCH_SPIN,     /* pause on the CPU between looks */
-	WATCH_YIELD     /* yield the CPU between looks */
+	WATCH_YIELD,    /* yield the CPU between looks */
+	WATCH_SHARE     /* yield it, where threads outnumber CPUs */
 };
 
 /* The monotonic clock (realtime where there is none), in ns. */
@@ -169,11 +173,20 @@ void workq__watch_note_cpu(int *note, long long now);
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,
                  const void *arg, int (*ready)(const void *),
                  long long start, long long budget);
+/* Does a watch of this kind that saw what it waited for tell how long
+ * a spinner would have waited? */
+int workq__watch_teaches(enum workq__watch_how how);
+/* Where the CPUs are crowded, the calling thread's CPU time in ns, as a
+ * sleep's starting mark; otherwise -1 (there the cost is not needed). */
+long long workq__sleep_mark(void);
+/* The CPU time the calling thread took since `mark` (< 0: none). */
+long long workq__sleep_cost(long long mark);
 /* A wait of this end lasted `waited` ns until what it waited for was
- * there, and its sleeper ran `woke` ns after it was signalled (< 0: it
- * did not sleep, or nobody signalled it): adjusts the budget. */
+ * there, its sleeper ran `woke` ns after it was signalled (< 0: it did
+ * not sleep, or nobody signalled it), and its sleep took `cpu` ns of its
+ * CPU time (< 0: not measured): adjusts the budget. */
 void workq__watch_learn(struct workq__watch *w, long long waited,
-                        long long woke);
+                        long long woke, long long cpu);
 /* Notes that the end's sleepers were just signalled. */
 void workq__watch_signalled(struct workq__watch *w);
 

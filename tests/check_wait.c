@@ -35,7 +35,7 @@ static enum workq__watch_how budget_of(struct workq__watch *w,
  * processes keep the CPUs busy, which a loaded test machine may do. */
 static enum workq__watch_how yielding(void)
 {
-	return workq__cpus_crowded() ? WATCH_NONE : WATCH_YIELD;
+	return workq__cpus_crowded() ? WATCH_NONE : WATCH_SHARE;
 }
 
 /* Far enough ahead that the cached CPU count is read again. */
@@ -276,7 +276,7 @@ START_TEST(a_yield_that_comes_back_late_ends_the_watch)
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(old), &old), 0);
 	w.budget = 8000;
-	workq__watch_learn(&w, 100, -1);
+	workq__watch_learn(&w, 100, -1, -1);
 	ck_assert_int_eq(w.budget, 4000);
 }
 END_TEST
@@ -339,9 +339,9 @@ START_TEST(a_failed_watch_halves_the_budget)
 
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 8000;
-	workq__watch_learn(&w, -1, -1);
+	workq__watch_learn(&w, -1, -1, -1);
 	ck_assert_int_eq(w.budget, 4000);
-	workq__watch_learn(&w, -1, -1);
+	workq__watch_learn(&w, -1, -1, -1);
 	ck_assert_int_eq(w.budget, 2000);
 }
 END_TEST
@@ -353,7 +353,7 @@ START_TEST(a_wait_longer_than_two_wakeups_halves_the_budget)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 8000;
-	workq__watch_learn(&w, 20001, -1);
+	workq__watch_learn(&w, 20001, -1, -1);
 	ck_assert_int_eq(w.budget, 4000);
 }
 END_TEST
@@ -365,9 +365,9 @@ START_TEST(a_short_wait_moves_the_budget_towards_twice_it)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.wake = 10000;
 	w.budget = 8000;
-	workq__watch_learn(&w, 1000, -1);       /* towards 2000 */
+	workq__watch_learn(&w, 1000, -1, -1);       /* towards 2000 */
 	ck_assert_int_eq(w.budget, 5000);
-	workq__watch_learn(&w, 6000, -1);       /* towards 12000 */
+	workq__watch_learn(&w, 6000, -1, -1);       /* towards 12000 */
 	ck_assert_int_eq(w.budget, 8500);
 }
 END_TEST
@@ -381,7 +381,7 @@ START_TEST(the_budget_never_exceeds_two_wakeups)
 	w.wake = 10000;
 	w.budget = 15000;
 	for (i = 0; i < 10; i++)
-		workq__watch_learn(&w, 19000, -1);
+		workq__watch_learn(&w, 19000, -1, -1);
 	ck_assert_int_le(w.budget, 20000);
 	ck_assert_int_gt(w.budget, 15000);
 }
@@ -394,7 +394,7 @@ START_TEST(sleepers_measure_the_wakeup)
 
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	for (i = 0; i < 40; i++)
-		workq__watch_learn(&w, 100000, 3000);
+		workq__watch_learn(&w, 100000, 3000, -1);
 	ck_assert_int_ge(w.wake, 3000);
 	ck_assert_int_le(w.wake, 3100);
 	/* Waits of 100 us are now many wake-ups long: no spinning. */
@@ -402,11 +402,49 @@ START_TEST(sleepers_measure_the_wakeup)
 }
 END_TEST
 
+/* Sleeps whose wake-ups came 100 us after the signal but took their
+ * sleeper only 5 us of CPU time, after waits of 30 us. */
+static void learn_costly_sleeps(struct workq__watch *w)
+{
+	int i;
+
+	workq__watch_init(w, WORKQ_SPIN_ADAPTIVE);
+	w->budget = 0;
+	for (i = 0; i < 40; i++)
+		workq__watch_learn(w, 30000, 100000, 5000);
+}
+
+/*
+ * Where the CPUs are free, a wake-up costs its latency, and 30 us waits
+ * are worth watching for; where other processes keep them busy, it
+ * costs its CPU time, against which 30 us of spinning is a loss.
+ */
+START_TEST(a_sleep_costs_its_latency_or_where_cpus_are_busy_its_cpu_time)
+{
+	struct workq__watch w;
+
+	learn_costly_sleeps(&w);
+	if (workq__cpus_crowded())
+		ck_assert_int_le(w.budget, 10000);
+	else
+		ck_assert_int_ge(w.budget, 59000);
+}
+END_TEST
+
+START_TEST(only_a_spin_or_a_yield_to_a_cpu_of_its_own_teaches)
+{
+	ck_assert_int_eq(workq__watch_teaches(WATCH_SPIN), 1);
+	ck_assert_int_eq(workq__watch_teaches(WATCH_YIELD), 1);
+	ck_assert_int_eq(workq__watch_teaches(WATCH_SHARE), 0);
+}
+END_TEST
+
 #if defined(HAVE_SCHED_GETAFFINITY) && defined(HAVE_LINUX_PROCFS)
 /*
  * Another process busy on the only CPU this one may use: once two
  * readings have measured it, a waiter that would yield sleeps at once,
- * since its yields would go to that process.
+ * since its yields would go to that process, and a sleep is costed in
+ * the CPU time it takes.
  */
 START_TEST(other_processes_busy_on_its_cpus_make_yielders_sleep)
 {
@@ -440,6 +478,10 @@ START_TEST(other_processes_busy_on_its_cpus_make_yielders_sleep)
 	/* The clock as it is: no new reading. */
 	ck_assert_int_eq(budget_of(&w, 2, 0, workq__now_ns(), &budget),
 	                 WATCH_NONE);
+	/* And a sleep is costed in CPU time, which its sleeper measures. */
+	learn_costly_sleeps(&w);
+	ck_assert_int_le(w.budget, 10000);
+	ck_assert_int_ge(workq__sleep_mark(), 0);
 }
 END_TEST
 #endif
@@ -451,10 +493,10 @@ START_TEST(a_preempted_spinner_counts_as_a_failure)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.budget = 8000;
 	w.preempted = 1;
-	workq__watch_learn(&w, 100, -1);
+	workq__watch_learn(&w, 100, -1, -1);
 	ck_assert_int_eq(w.budget, 4000);
 	ck_assert_int_eq(w.preempted, 0);
-	workq__watch_learn(&w, 100, -1);        /* towards 200 */
+	workq__watch_learn(&w, 100, -1, -1);        /* towards 200 */
 	ck_assert_int_eq(w.budget, 2100);
 }
 END_TEST
@@ -496,6 +538,9 @@ static Suite *wait_suite(void)
 	tcase_add_test(tc, the_budget_never_exceeds_two_wakeups);
 	tcase_add_test(tc, sleepers_measure_the_wakeup);
 	tcase_add_test(tc, a_preempted_spinner_counts_as_a_failure);
+	tcase_add_test(tc,
+	    a_sleep_costs_its_latency_or_where_cpus_are_busy_its_cpu_time);
+	tcase_add_test(tc, only_a_spin_or_a_yield_to_a_cpu_of_its_own_teaches);
 	suite_add_tcase(s, tc);
 	return s;
 }
