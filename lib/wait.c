@@ -95,6 +95,16 @@ long long workq__now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* A CPU-time clock's reading in ns, or -1 where it cannot be read. */
+static inline long long cpu_clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts) != 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -299,16 +309,6 @@ static long long mask_busy_ticks(void)
 	return busy;
 }
 
-/* The CPU time this process has used, in ns. */
-static long long process_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		return -1;
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * Did other processes keep this process's CPUs busy since the last
  * reading: more than half a CPU's worth of those CPUs' time went to work
@@ -322,7 +322,8 @@ static int others_busy(void)
 	static int crowded;
 	long tick = sysconf(_SC_CLK_TCK);
 	long long now = workq__now_ns();
-	long long busy = mask_busy_ticks(), own = process_ns();
+	long long busy = mask_busy_ticks();
+	long long own = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 
 	if (tick <= 0 || busy < 0 || own < 0)
 		return 0;
@@ -456,12 +457,10 @@ static long long wake_cost(const struct workq__watch *w)
 static long long thread_cpu_ns(void)
 {
 #ifdef CLOCK_THREAD_CPUTIME_ID
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
-		return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-#endif
+	return cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+#else
 	return -1;
+#endif
 }
 
 /* The clock is a system call: read only where its answer is used. */
@@ -491,8 +490,9 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 		*budget = 0;
 		return WATCH_NONE;
 	}
-	*budget = waking && w->budget < 2 * wake_cost(w) ? 2 * wake_cost(w)
-	                                                 : w->budget;
+	*budget = waking ? 2 * wake_cost(w) : 0;
+	if (*budget < w->budget)
+		*budget = w->budget;
 	cpus = workq__usable_cpus(now);
 	/* Where other processes keep the CPUs busy, a yield hands the CPU
 	 * to their work for a time slice, which a sleeper's wake-up would
