@@ -744,15 +744,17 @@ static int is_zero(const struct timespec *ts)
 }
 
 /*
- * How a waiter of end e may watch, and for how long (*budget), asked of
- * the waiting policy at `start` with the threads inside q's calls and
- * `uncounted` more (a select, which is in no busy count while it
- * watches).  Called with e->mu held.
+ * How a waiter of end e may watch, for how long (*budget), and how many
+ * times it yields if it yields (*yields), asked of the waiting policy at
+ * `start` with the threads inside q's calls and `uncounted` more (a
+ * select, which is in no busy count while it watches).  Called with
+ * e->mu held.
  */
 static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
                                                size_t uncounted,
                                                long long start,
-                                               long long *budget)
+                                               long long *budget,
+                                               int *yields)
 {
 	struct end *other = e == &q->in ? &q->out : &q->in;
 	size_t threads = uncounted + load_relaxed(&q->in.busy) +
@@ -760,8 +762,9 @@ static enum workq__watch_how plan_watch_locked(workq_t *q, struct end *e,
 	int waking = load_relaxed(e == &q->in ? &q->out_woken : &q->in_woken) >
 	             0;
 
-	return workq__watch_budget(&e->watch, threads, waking, &e->cpu,
-	                           &other->cpu, start, budget);
+	return workq__watch_budget(&e->watch, threads,
+	                           load_relaxed(&other->busy), waking, &e->cpu,
+	                           &other->cpu, start, budget, yields);
 }
 
 /*
@@ -777,14 +780,17 @@ static int watch_locked(workq_t *q, struct end *e,
                         long long *seen)
 {
 	long long budget;
-	enum workq__watch_how how = plan_watch_locked(q, e, 0, start, &budget);
+	int yields;
+	enum workq__watch_how how = plan_watch_locked(q, e, 0, start, &budget,
+	                                              &yields);
 
 	if (how == WATCH_NONE)
 		return 0;
 	workq__unlock(&e->mu);
 	/* The budget runs from now: reading the CPU count (once a second)
 	 * is no part of the watch. */
-	if (!workq__watch(&e->watch, how, q, ready, workq__now_ns(), budget))
+	if (!workq__watch(&e->watch, how, q, ready, workq__now_ns(), budget,
+	                  yields))
 		*seen = 0;
 	else
 		*seen = workq__watch_teaches(how) ? workq__now_ns() : -1;
@@ -2040,15 +2046,16 @@ int workq__select_watch(workq_t *q, int put, int (*ready)(const void *),
 {
 	struct end *e = put ? &q->in : &q->out;
 	long long budget;
+	int yields;
 	enum workq__watch_how how;
 
 	workq__lock(&e->mu);
-	how = plan_watch_locked(q, e, 1, workq__now_ns(), &budget);
+	how = plan_watch_locked(q, e, 1, workq__now_ns(), &budget, &yields);
 	workq__unlock(&e->mu);
 	if (how == WATCH_NONE)
 		return 0;
 	return workq__watch(&e->watch, how, arg, ready, workq__now_ns(),
-	                    budget);
+	                    budget, yields);
 }
 
 /* Can a put proceed (or fail at once, closed)?  `mine`: see

@@ -7,10 +7,14 @@
  * may use (its affinity mask, capped by a cgroup v1 or v2 CPU quota,
  * re-read once a second, the first time after 50 ms):
  *  - with one of them, or more threads in the queue's calls than CPUs,
- *    it yields its CPU between looks, at least YIELDS times: the thread
- *    it waits for may be waiting for that CPU, a yield that hands it
- *    over costs only its system call, and a sleeper would need a
- *    wake-up, which on one CPU preempts the waker for every item.  A
+ *    it yields its CPU between looks, YIELDS times and on while its
+ *    end's budget lasts: the thread it waits for may be waiting for
+ *    that CPU, a yield that hands it over costs only its system call,
+ *    and a sleeper would need a wake-up, which on one CPU preempts the
+ *    waker for every item.  But while no thread of the other end is in
+ *    the queue's calls, the one it waits for is off doing its own work,
+ *    perhaps asleep, and the waiter yields only twice for every other
+ *    thread in them, enough to hand it the CPU if it wants it.  A
  *    yield that comes back late (PREEMPTED_NS) with nothing to show
  *    gave the CPU to other work, which a sleeper's wake-up would have
  *    preempted: the waiter stops watching and sleeps.  For the same
@@ -72,9 +76,11 @@
  * than any time slice. */
 #define PREEMPTED_NS 50000
 
-/* How many times a waiter yields, at least, where threads outnumber the
- * CPUs: a yield that hands the CPU to another thread costs only its
- * system call, and is cheaper than the wake-up a sleeper would need. */
+/* How many times a waiter yields, at least, before it may sleep (fewer
+ * while no thread of the other end is in the queue's calls:
+ * share_yields()): a yield that hands the CPU to another thread costs
+ * only its system call, and is cheaper than the wake-up a sleeper would
+ * need. */
 #define YIELDS 16
 
 /* How often the usable CPU count, and how busy other processes keep
@@ -476,14 +482,35 @@ long long workq__sleep_cost(long long mark)
 	return now >= mark && mark >= 0 ? now - mark : -1;
 }
 
+/*
+ * How many times a waiter yields where threads outnumber the CPUs.
+ * While a thread of the other end is inside the queue's calls, the one
+ * it waits for may be that thread, stopped there for want of a CPU:
+ * YIELDS.  Where none is, the one it waits for is off doing its own
+ * work, and may be asleep: two turns for each other thread in the
+ * queue's calls (two, where there is none) hand it the CPU if it wants
+ * it, after the others, and more would only hand the CPU round again.
+ */
+static int share_yields(size_t threads, size_t across)
+{
+	size_t others = threads > 1 ? threads - 1 : 1;
+
+	if (across > 0 || others >= YIELDS / 2)
+		return YIELDS;
+	return 2 * (int)others;
+}
+
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
-                                          size_t threads, int waking,
+                                          size_t threads, size_t across,
+                                          int waking,
                                           int *note, const int *other,
-                                          long long now, long long *budget)
+                                          long long now, long long *budget,
+                                          int *yields)
 {
 	long cpus;
 	int here;
 
+	*yields = YIELDS;
 	/* The queue's owner said its CPUs are for other work: the waiter
 	 * sleeps at once, whatever the waits so far would allow. */
 	if (w->policy == WORKQ_SPIN_NEVER) {
@@ -497,9 +524,10 @@ enum workq__watch_how workq__watch_budget(struct workq__watch *w,
 	/* Where other processes keep the CPUs busy, a yield hands the CPU
 	 * to their work for a time slice, which a sleeper's wake-up would
 	 * preempt. */
-	if (cpus == 1 || (long)threads > cpus)
-		return workq__cpus_crowded() ? WATCH_NONE
-		                             : WATCH_SHARE;  /* YIELDS times */
+	if (cpus == 1 || (long)threads > cpus) {
+		*yields = share_yields(threads, across);
+		return workq__cpus_crowded() ? WATCH_NONE : WATCH_SHARE;
+	}
 	/* Only a waiter that may spin notes and reads: the other end's
 	 * note is on a line that end writes, and costs a transfer. */
 	here = note_cpu(note);
@@ -546,12 +574,12 @@ static int spin(const void *arg, int (*ready)(const void *),
 }
 
 static int yield(const void *arg, int (*ready)(const void *),
-                 long long start, long long budget)
+                 long long start, long long budget, int yields)
 {
 	long long last = start;
 	int i;
 
-	for (i = 0; i < YIELDS || last - start < budget; i++) {
+	for (i = 0; i < yields || last - start < budget; i++) {
 		long long now;
 
 		sched_yield();
@@ -567,12 +595,12 @@ static int yield(const void *arg, int (*ready)(const void *),
 
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,
                  const void *arg, int (*ready)(const void *),
-                 long long start, long long budget)
+                 long long start, long long budget, int yields)
 {
 	int seen;
 
 	if (how == WATCH_YIELD || how == WATCH_SHARE) {
-		seen = yield(arg, ready, start, budget);
+		seen = yield(arg, ready, start, budget, yields);
 	} else {
 		seen = spin(arg, ready, start, budget);
 		__atomic_store_n(&w->spinner, 0, __ATOMIC_RELAXED);

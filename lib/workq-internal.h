@@ -156,23 +156,27 @@ int workq__cpus_crowded(void);
 /* Starts a watch with the given policy (WORKQ_SPIN_*). */
 void workq__watch_init(struct workq__watch *w, int policy);
 /* How a waiter of this end, with `threads` threads in the queue's
- * calls, watches, and for how long (*budget, ns): never at all under
- * WORKQ_SPIN_NEVER; `waking`: a thread of the other end was signalled
- * and is not up yet.  A waiter that may spin notes its CPU in *note,
- * this end's, and reads the other end's in *other.  WATCH_SPIN makes
- * it the end's spinner until workq__watch() returns. */
+ * calls, `across` of them at the other end, watches, and for how long
+ * (*budget, ns), yielding at least *yields times if it yields: never at
+ * all under WORKQ_SPIN_NEVER; `waking`: a thread of the other end was
+ * signalled and is not up yet.  A waiter that may spin notes its CPU in
+ * *note, this end's, and reads the other end's in *other.  WATCH_SPIN
+ * makes it the end's spinner until workq__watch() returns. */
 enum workq__watch_how workq__watch_budget(struct workq__watch *w,
-                                          size_t threads, int waking,
+                                          size_t threads, size_t across,
+                                          int waking,
                                           int *note, const int *other,
-                                          long long now, long long *budget);
+                                          long long now, long long *budget,
+                                          int *yields);
 /* A waiter of this end ends its wait: notes its CPU in *note where a
  * waiter may spin (more than one usable CPU). */
 void workq__watch_note_cpu(int *note, long long now);
 /* Watches, with no lock held, until ready(arg) or the budget from
- * `start` runs out.  Returns 1 if it saw ready(arg). */
+ * `start` runs out, and a yielding watch has yielded `yields` times.
+ * Returns 1 if it saw ready(arg). */
 int workq__watch(struct workq__watch *w, enum workq__watch_how how,
                  const void *arg, int (*ready)(const void *),
-                 long long start, long long budget);
+                 long long start, long long budget, int yields);
 /* Does a watch of this kind that saw what it waited for tell how long
  * a spinner would have waited? */
 int workq__watch_teaches(enum workq__watch_how how);

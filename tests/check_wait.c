@@ -22,13 +22,16 @@
 static int mine = -1;
 static const int none = -1;
 
+/* The yields that the last budget_of() allowed. */
+static int yields;
+
 /* workq__watch_budget() for a waiter whose CPU matches no other end's. */
 static enum workq__watch_how budget_of(struct workq__watch *w,
                                        size_t threads, int waking,
                                        long long now, long long *budget)
 {
-	return workq__watch_budget(w, threads, waking, &mine, &none, now,
-	                           budget);
+	return workq__watch_budget(w, threads, 0, waking, &mine, &none, now,
+	                           budget, &yields);
 }
 
 /* How a waiter that would yield watches: it sleeps at once while other
@@ -144,7 +147,7 @@ START_TEST(one_spinner_per_end)
 	                 WATCH_NONE);
 	/* The spin ends (here at once: always ready): the next may spin. */
 	ck_assert_int_eq(workq__watch(&w, WATCH_SPIN, NULL, always,
-	                              workq__now_ns(), budget), 1);
+	                              workq__now_ns(), budget, 0), 1);
 	ck_assert_int_eq(budget_of(&w, 1, 0, later(1), &budget),
 	                 WATCH_SPIN);
 }
@@ -170,8 +173,8 @@ START_TEST(a_waiter_on_the_other_ends_cpu_yields)
 
 		other = sched_getcpu();
 		mine = -1;
-		how = workq__watch_budget(&w, 1, 0, &mine, &other, later(1),
-		                          &budget);
+		how = workq__watch_budget(&w, 1, 0, 0, &mine, &other,
+		                          later(1), &budget, &yields);
 		if (mine != other)
 			continue;
 		ck_assert_int_eq(how, WATCH_YIELD);
@@ -208,6 +211,13 @@ static int third_call(const void *q)
 	return ++calls == 3;
 }
 
+static int counted_never(const void *q)
+{
+	(void)q;
+	calls++;
+	return 0;
+}
+
 /* With no budget, until the third look, unless a yield came back late
  * (a loaded machine, a sanitizer), which ends a watch early as a
  * failure. */
@@ -218,12 +228,63 @@ START_TEST(a_yielding_watch_yields_at_least_a_few_times)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	calls = 0;
 	if (workq__watch(&w, WATCH_YIELD, NULL, third_call, workq__now_ns(),
-	                 0) == 1) {
+	                 0, 4) == 1) {
 		ck_assert_int_eq(calls, 3);
 	} else {
 		ck_assert_int_lt(calls, 3);
 		ck_assert_int_eq(w.preempted, 1);
 	}
+}
+END_TEST
+
+/* With no budget, a watch that never sees its item takes the turns it
+ * was given, no more, unless a yield came back late. */
+START_TEST(a_yielding_watch_takes_the_turns_it_was_given)
+{
+	struct workq__watch w;
+
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
+	calls = 0;
+	ck_assert_int_eq(workq__watch(&w, WATCH_SHARE, NULL, counted_never,
+	                              workq__now_ns(), 0, 5), 0);
+	if (w.preempted)
+		ck_assert_int_lt(calls, 5);
+	else
+		ck_assert_int_eq(calls, 5);
+}
+END_TEST
+
+/* The yields allowed where threads outnumber the CPUs: `threads` in
+ * the queue's calls, `across` of them at the other end. */
+static int yields_among(size_t threads, size_t across)
+{
+	struct workq__watch w;
+	long long budget;
+	int n = -1;
+
+	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
+	ck_assert_int_eq(workq__watch_budget(&w, threads, across, 0, &mine,
+	                                     &none, later(1), &budget, &n),
+	                 yielding());
+	return n;
+}
+
+/*
+ * Where threads outnumber the CPUs and none of the other end is in the
+ * queue's calls, two turns for each other thread in them: enough to
+ * hand the CPU to the one waited for after the others.  Where one is,
+ * the most a waiter yields: it may be the one, waiting for the CPU.
+ */
+START_TEST(a_yielder_takes_two_turns_for_every_other_thread)
+{
+	size_t cpus = (size_t)workq__usable_cpus(later(1));
+
+	ck_assert_int_eq(yields_among(cpus + 1, 0),
+	                 cpus < 8 ? 2 * (int)cpus : 16);
+	ck_assert_int_eq(yields_among(cpus + 100, 0), 16);
+	ck_assert_int_eq(yields_among(cpus + 1, 1), 16);
+	if (cpus == 1)          /* alone in the queue's calls */
+		ck_assert_int_eq(yields_among(1, 0), 2);
 }
 END_TEST
 
@@ -234,7 +295,7 @@ START_TEST(a_yielding_watch_leaves_the_spinner_alone)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.spinner = 1;                  /* another waiter of the end spins */
 	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, always,
-	                              workq__now_ns(), 20000), 1);
+	                              workq__now_ns(), 20000, 2), 1);
 	ck_assert_int_eq(w.spinner, 1);
 }
 END_TEST
@@ -270,7 +331,7 @@ START_TEST(a_yield_that_comes_back_late_ends_the_watch)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	start = workq__now_ns();
 	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, never, start,
-	                              4000000000LL), 0);
+	                              4000000000LL, 2), 0);
 	ck_assert_int_lt(workq__now_ns() - start, 2000000000LL);
 	__atomic_store_n(&hog_stop, 1, __ATOMIC_RELAXED);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
@@ -323,13 +384,13 @@ START_TEST(a_watch_ends_when_its_budget_runs_out)
 	workq__watch_init(&w, WORKQ_SPIN_ADAPTIVE);
 	w.spinner = 1;
 	ck_assert_int_eq(workq__watch(&w, WATCH_SPIN, NULL, never, start,
-	                              20000), 0);
+	                              20000, 0), 0);
 	ck_assert_int_ge(workq__now_ns() - start, 20000);
 	ck_assert_int_eq(w.spinner, 0);
 	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, never,
-	                              workq__now_ns(), 20000), 0);
+	                              workq__now_ns(), 20000, 2), 0);
 	ck_assert_int_eq(workq__watch(&w, WATCH_YIELD, NULL, always,
-	                              workq__now_ns(), 20000), 1);
+	                              workq__now_ns(), 20000, 2), 1);
 }
 END_TEST
 
@@ -518,6 +579,8 @@ static Suite *wait_suite(void)
 #endif
 	tcase_add_test(tc, no_budget_means_sleep_at_once);
 	tcase_add_test(tc, a_yielding_watch_yields_at_least_a_few_times);
+	tcase_add_test(tc, a_yielding_watch_takes_the_turns_it_was_given);
+	tcase_add_test(tc, a_yielder_takes_two_turns_for_every_other_thread);
 	tcase_add_test(tc, a_yielding_watch_leaves_the_spinner_alone);
 #ifdef HAVE_SCHED_GETAFFINITY
 	tcase_add_test(tc, a_yield_that_comes_back_late_ends_the_watch);
