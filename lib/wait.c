@@ -89,26 +89,23 @@
 #define CPUS_REREAD_NS 1000000000LL
 #define CPUS_FIRST_REREAD_NS 50000000LL
 
-long long workq__now_ns(void)
-{
-	struct timespec ts;
-
-#ifdef CLOCK_MONOTONIC
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-#else
-	clock_gettime(CLOCK_REALTIME, &ts);
-#endif
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* A CPU-time clock's reading in ns, or -1 where it cannot be read. */
-static inline long long cpu_clock_ns(clockid_t clock)
+/* A clock's reading in ns, or -1 where it cannot be read. */
+static inline long long clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
 	if (clock_gettime(clock, &ts) != 0)
 		return -1;
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+long long workq__now_ns(void)
+{
+#ifdef CLOCK_MONOTONIC
+	return clock_ns(CLOCK_MONOTONIC);
+#else
+	return clock_ns(CLOCK_REALTIME);
+#endif
 }
 
 static inline void cpu_relax(void)
@@ -329,7 +326,7 @@ static int others_busy(void)
 	long tick = sysconf(_SC_CLK_TCK);
 	long long now = workq__now_ns();
 	long long busy = mask_busy_ticks();
-	long long own = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	long long own = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 
 	if (tick <= 0 || busy < 0 || own < 0)
 		return 0;
@@ -463,7 +460,7 @@ static long long wake_cost(const struct workq__watch *w)
 static long long thread_cpu_ns(void)
 {
 #ifdef CLOCK_THREAD_CPUTIME_ID
-	return cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 #else
 	return -1;
 #endif
