@@ -1457,7 +1457,11 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	m = is_zero(timeout) ? WAIT_NEVER : mode;
 	workq__lock(&q->in.mu);
 	enter(&q->in);
-	err = await_room(q, &slept, m, dl);
+	/* await_room()'s first look, without the setting up of a wait. */
+	if (!q->closed && room_locked(q, 1) > 0)
+		err = 0;
+	else
+		err = await_room(q, &slept, m, dl);
 	if (err == 0 && !q->rendezvous) {
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
@@ -1553,7 +1557,12 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	}
 	workq__lock(&q->out.mu);
 	enter(&q->out);
-	err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER : mode, dl);
+	/* await_item()'s first look, likewise. */
+	if (!q->rendezvous && items_locked(q, 1) > 0)
+		err = 0;
+	else
+		err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER :
+		                 mode, dl);
 	if (err == 0) {
 		pop_locked(q, itemp, 1);
 		q->out.ops++;

@@ -99,16 +99,6 @@ int workq__cond_init(pthread_cond_t *c)
 #endif
 }
 
-int workq__check_timeout(const struct timespec *timeout)
-{
-	if (timeout == NULL)
-		return 0;
-	if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-	    timeout->tv_nsec > 999999999L)
-		return EINVAL;
-	return 0;
-}
-
 void workq__deadline(const struct timespec *timeout, struct timespec *abs)
 {
 	/* time_t may be 32 or 64 bits, signed; clamp instead of overflowing

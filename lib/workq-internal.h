@@ -6,6 +6,7 @@
 #ifndef WORKQ_INTERNAL_H
 #define WORKQ_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <time.h>
@@ -95,9 +96,18 @@ int workq__cond_init(pthread_cond_t *c);
 
 /*
  * Checks a relative timeout: EINVAL for a negative tv_sec or a tv_nsec
- * outside [0, 999999999], else 0.  NULL is valid (no limit).
+ * outside [0, 999999999], else 0.  NULL is valid (no limit).  Inline, as
+ * the locks are: every put and get checks theirs.
  */
-int workq__check_timeout(const struct timespec *timeout);
+static inline int workq__check_timeout(const struct timespec *timeout)
+{
+	if (timeout == NULL)
+		return 0;
+	if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+	    timeout->tv_nsec > 999999999L)
+		return EINVAL;
+	return 0;
+}
 
 /* Turns a valid relative timeout into an absolute deadline for
  * workq__wait(), on the condvars' clock. */
