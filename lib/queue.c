@@ -798,30 +798,73 @@ static int watch_locked(workq_t *q, struct end *e,
 	return 1;
 }
 
-/*
- * Called with e->mu held, when a wait that began at `start` ends: tells
- * the policy how long it lasted until what it waited for was there: for
- * a sleeper, until its waker signalled; for a watcher, until it saw it
- * (`seen`; 0: its budget ran out, which is a failure whatever the next
- * look found).  A wait that neither slept nor watched (another thread
- * was the end's spinner, or a lock was slow) says nothing of spinning.
- * A sleep's CPU time counts from `mark` (workq__sleep_mark()).
- */
-static void learn_locked(struct end *e, long long start, int asleep,
-                         long long mark, long long seen)
+/* What a call's wait went through, for the waiting policy to learn
+ * from (learn_locked()) once the call has done what it waited to do:
+ * the other end waits for that, not for the policy's bookkeeping.  The
+ * caller sets start to 0; the rest is set when the wait begins
+ * (account_begin()). */
+struct wait_account {
+	long long start;        /* when it first had to wait; 0: never */
+	int asleep;             /* it slept at least once */
+	long long mark;         /* workq__sleep_mark() before the sleep */
+	long long up;           /* when it was up from its last sleep */
+	long long signalled;    /* its end's last signal, as of then */
+	long long cpu;          /* the CPU time its sleeps took; -1: not
+	                         *     known (workq__sleep_cost()) */
+	long long seen;         /* see watch_locked(); -1: nothing seen */
+};
+
+static void account_begin(struct wait_account *a)
 {
-	long long now = workq__now_ns();
-	long long signalled = e->watch.signalled;
+	a->start = workq__now_ns();
+	a->asleep = 0;
+	a->mark = -1;
+	a->up = 0;
+	a->signalled = 0;
+	a->cpu = -1;
+	a->seen = -1;
+}
 
-	workq__watch_note_cpu(&e->cpu, now);
+/* A wait that slept notes when it was up, and its waker's signal: the
+ * wake-up's cost ends there, not when the call has done its work.
+ * Called with e->mu held. */
+static void account_up(struct wait_account *a, const struct end *e)
+{
+	if (a->start == 0 || !a->asleep)
+		return;
+	a->up = workq__now_ns();
+	a->signalled = e->watch.signalled;
+	a->cpu = workq__sleep_cost(a->mark);
+}
 
-	if (asleep && signalled >= start && signalled <= now)
-		workq__watch_learn(&e->watch, signalled - start,
-		                   now - signalled, workq__sleep_cost(mark));
-	else if (seen == 0)
+/*
+ * Called with e->mu held, after a call of end e that waited (a->start
+ * set) has done its work: tells the policy how long the wait lasted
+ * until what it waited for was there: for a sleeper, until its waker
+ * signalled; for a watcher, until it saw it (`seen`; 0: its budget ran
+ * out, which is a failure whatever the next look found).  A wait that
+ * neither slept nor watched (another thread was the end's spinner, or a
+ * lock was slow) says nothing of spinning.  A sleeper's figures were
+ * taken when it was up (account_up()).
+ */
+static void learn_waited_locked(struct end *e, const struct wait_account *a)
+{
+	workq__watch_note_cpu(&e->cpu, workq__now_ns());
+	if (a->asleep && a->signalled >= a->start && a->signalled <= a->up)
+		workq__watch_learn(&e->watch, a->signalled - a->start,
+		                   a->up - a->signalled, a->cpu);
+	else if (a->seen == 0)
 		workq__watch_learn(&e->watch, -1, -1, -1);
-	else if (seen > 0)
-		workq__watch_learn(&e->watch, seen - start, -1, -1);
+	else if (a->seen > 0)
+		workq__watch_learn(&e->watch, a->seen - a->start, -1, -1);
+}
+
+/* learn_waited_locked() for a call that waited; the others have nothing
+ * to teach, and pay one branch. */
+static inline void learn_locked(struct end *e, const struct wait_account *a)
+{
+	if (a->start != 0)
+		learn_waited_locked(e, a);
 }
 
 /*
@@ -829,17 +872,17 @@ static void learn_locked(struct end *e, long long start, int asleep,
  * waiting policy says (wait.c), then sleeps.  Counts the call in
  * in.waits when it first sleeps (*slept, the caller's, makes that once
  * per call).  Returns 0 with room, WORKQ_CLOSED when closed (closed wins:
- * a closed queue never accepts), else EAGAIN or ETIMEDOUT.  Called with
+ * a closed queue never accepts), else EAGAIN or ETIMEDOUT.  Notes what
+ * the wait went through in *a (a->start 0 from the caller), which
+ * the caller passes to learn_locked() once it has put.  Called with
  * in.mu held.
  */
 static int await_room(workq_t *q, int *slept, enum wait_mode mode,
-                      const struct timespec *deadline)
+                      const struct timespec *deadline,
+                      struct wait_account *a)
 {
 	struct waiter w = { q, &q->in.mu, &q->in_waiters, &q->in_woken,
 		            &q->in.busy, pass_on_room };
-	long long start = 0;
-	int asleep = 0;
-	long long seen = -1, mark = -1;
 	int err;
 
 	for (;;) {
@@ -853,10 +896,10 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
-		if (start == 0) {
-			start = workq__now_ns();
-			if (watch_locked(q, &q->in, room_fresh, start,
-			                 &seen))
+		if (a->start == 0) {
+			account_begin(a);
+			if (watch_locked(q, &q->in, room_fresh, a->start,
+			                 &a->seen))
 				continue;
 		}
 		if (!*slept) {
@@ -865,9 +908,9 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (producer_may_proceed(q))
 			continue;
-		if (!asleep) {
-			asleep = 1;
-			mark = workq__sleep_mark();
+		if (!a->asleep) {
+			a->asleep = 1;
+			a->mark = workq__sleep_mark();
 		}
 		if (wait_on(&w, &q->in.cv, deadline) == ETIMEDOUT &&
 		    !q->closed && room_locked(q, 1) == 0) {
@@ -875,8 +918,7 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
 			break;
 		}
 	}
-	if (start != 0)
-		learn_locked(&q->in, start, asleep, mark, seen);
+	account_up(a, &q->in);
 	return err;
 }
 
@@ -887,13 +929,11 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
  * else EAGAIN or ETIMEDOUT.  Called with out.mu held.
  */
 static int await_item(workq_t *q, int *slept, enum wait_mode mode,
-                      const struct timespec *deadline)
+                      const struct timespec *deadline,
+                      struct wait_account *a)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
 		            &q->out.busy, pass_on_item };
-	long long start = 0;
-	int asleep = 0;
-	long long seen = -1, mark = -1;
 	int err;
 
 	for (;;) {
@@ -912,14 +952,14 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (mode == WAIT_NEVER)
 			return EAGAIN;
-		if (start == 0) {
-			start = workq__now_ns();
+		if (a->start == 0) {
+			account_begin(a);
 			if (q->rendezvous) {
 				getter_waits(q, NULL);
 				w.pass_on = pass_on_getter;
 			}
-			if (watch_locked(q, &q->out, item_fresh, start,
-			                 &seen))
+			if (watch_locked(q, &q->out, item_fresh, a->start,
+			                 &a->seen))
 				continue;
 		}
 		if (!*slept) {
@@ -928,9 +968,9 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 		}
 		if (consumer_may_proceed(q))
 			continue;
-		if (!asleep) {
-			asleep = 1;
-			mark = workq__sleep_mark();
+		if (!a->asleep) {
+			a->asleep = 1;
+			a->mark = workq__sleep_mark();
 		}
 		if (wait_on(&w, &q->out.cv, deadline) == ETIMEDOUT &&
 		    items_locked(q, 1) == 0 && !is_closed(q)) {
@@ -938,11 +978,9 @@ static int await_item(workq_t *q, int *slept, enum wait_mode mode,
 			break;
 		}
 	}
-	if (start != 0) {
-		learn_locked(&q->out, start, asleep, mark, seen);
-		if (q->rendezvous)
-			getter_leaves(q);
-	}
+	account_up(a, &q->out);
+	if (a->start != 0 && q->rendezvous)
+		getter_leaves(q);
 	return err;
 }
 
@@ -1434,6 +1472,33 @@ static int timed_code(int err, enum wait_mode mode)
 }
 
 /*
+ * put_one() where the first look found no room, or the queue has
+ * capacity 0: waits as `m` allows (`mode` names the call, for its error
+ * code), puts, and then has the policy learn from the wait.  Called with
+ * in.mu held.
+ */
+static int put_waiting(workq_t *q, void *item, enum wait_mode m,
+                       const struct timespec *dl, enum wait_mode mode)
+{
+	struct wait_account a;
+	int slept = 0;
+	int err;
+
+	a.start = 0;
+	err = await_room(q, &slept, m, dl, &a);
+	if (err == 0 && !q->rendezvous) {
+		push_locked(q, &item, 1);
+		poke_consumers_locked(q, 1);
+	} else if (err == 0) {
+		err = timed_code(offer_locked(q, &item, m, dl), mode);
+	} else {
+		err = timed_code(err, mode);
+	}
+	learn_locked(&q->in, &a);
+	return err;
+}
+
+/*
  * The one put: the public variants differ only in `mode` and `timeout`.
  * Checks every argument before touching the queue.
  */
@@ -1443,8 +1508,7 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
 	enum wait_mode m;
-	int slept = 0;
-	int err;
+	int err = 0;
 
 	if (q == NULL || workq__check_timeout(timeout) != 0)
 		return EINVAL;
@@ -1458,17 +1522,11 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	workq__lock(&q->in.mu);
 	enter(&q->in);
 	/* await_room()'s first look, without the setting up of a wait. */
-	if (!q->closed && room_locked(q, 1) > 0)
-		err = 0;
-	else
-		err = await_room(q, &slept, m, dl);
-	if (err == 0 && !q->rendezvous) {
+	if (!q->closed && !q->rendezvous && room_locked(q, 1) > 0) {
 		push_locked(q, &item, 1);
 		poke_consumers_locked(q, 1);
-	} else if (err == 0) {
-		err = timed_code(offer_locked(q, &item, m, dl), mode);
 	} else {
-		err = timed_code(err, mode);
+		err = put_waiting(q, item, m, dl, mode);
 	}
 	leave(&q->in);
 	workq__unlock(&q->in.mu);
@@ -1510,24 +1568,25 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 	if (q->closed)
 		err = WORKQ_CLOSED;
 	while (err == 0 && done < n) {
+		struct wait_account a;
 		size_t k;
 
-		err = await_room(q, &slept, WAIT_FOREVER, NULL);
-		if (err != 0)
-			break;
-		if (q->rendezvous) {
+		a.start = 0;
+		err = await_room(q, &slept, WAIT_FOREVER, NULL, &a);
+		if (err == 0 && q->rendezvous) {
 			/* One at a time, each handed over before the next. */
 			err = offer_locked(q, items + done, WAIT_FOREVER, NULL);
 			if (err == 0)
 				done++;
-			continue;
+		} else if (err == 0) {
+			k = room_locked(q, n - done);
+			if (k > n - done)
+				k = n - done;
+			push_locked(q, items + done, k);
+			done += k;
+			poke_consumers_locked(q, k);
 		}
-		k = room_locked(q, n - done);
-		if (k > n - done)
-			k = n - done;
-		push_locked(q, items + done, k);
-		done += k;
-		poke_consumers_locked(q, k);
+		learn_locked(&q->in, &a);
 	}
 	leave(&q->in);
 	workq__unlock(&q->in.mu);
@@ -1539,14 +1598,43 @@ int workq_put_many(workq_t *q, void *const *items, size_t n, size_t *nput)
 /* Getting                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Takes the oldest item into *itemp.  Called with out.mu held and an
+ * item queued. */
+static void take_locked(workq_t *q, void **itemp)
+{
+	pop_locked(q, itemp, 1);
+	q->out.ops++;
+	poke_producers_locked(q, 1);
+}
+
+/* get_one() where the first look found no item, or the queue has
+ * capacity 0: the consumers' put_waiting().  Called with out.mu held. */
+static int get_waiting(workq_t *q, void **itemp, enum wait_mode m,
+                       const struct timespec *dl, enum wait_mode mode)
+{
+	struct wait_account a;
+	int slept = 0;
+	int err;
+
+	a.start = 0;
+	err = await_item(q, &slept, m, dl, &a);
+	if (err == 0)
+		take_locked(q, itemp);
+	else if (err == WORKQ_CLOSED)
+		*itemp = WORKQ_DONE;
+	else if (err == EAGAIN && mode == WAIT_LIMITED)
+		err = ETIMEDOUT;
+	learn_locked(&q->out, &a);
+	return err;
+}
+
 /* The one get behind the three public variants. */
 static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
                    const struct timespec *timeout)
 {
 	struct timespec deadline;
 	const struct timespec *dl = NULL;
-	int slept = 0;
-	int err;
+	int err = 0;
 
 	if (q == NULL || itemp == NULL ||
 	    workq__check_timeout(timeout) != 0)
@@ -1559,19 +1647,10 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 	enter(&q->out);
 	/* await_item()'s first look, likewise. */
 	if (!q->rendezvous && items_locked(q, 1) > 0)
-		err = 0;
+		take_locked(q, itemp);
 	else
-		err = await_item(q, &slept, is_zero(timeout) ? WAIT_NEVER :
-		                 mode, dl);
-	if (err == 0) {
-		pop_locked(q, itemp, 1);
-		q->out.ops++;
-		poke_producers_locked(q, 1);
-	} else if (err == WORKQ_CLOSED) {
-		*itemp = WORKQ_DONE;
-	} else if (err == EAGAIN && mode == WAIT_LIMITED) {
-		err = ETIMEDOUT;
-	}
+		err = get_waiting(q, itemp, is_zero(timeout) ? WAIT_NEVER :
+		                  mode, dl, mode);
 	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	return err;
@@ -1594,6 +1673,7 @@ int workq_timed_get(workq_t *q, void **itemp, const struct timespec *timeout)
 
 int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 {
+	struct wait_account a;
 	size_t k = 0;
 	int slept = 0;
 	int err;
@@ -1604,7 +1684,8 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 		return EINVAL;
 	workq__lock(&q->out.mu);
 	enter(&q->out);
-	err = await_item(q, &slept, WAIT_FOREVER, NULL);
+	a.start = 0;
+	err = await_item(q, &slept, WAIT_FOREVER, NULL, &a);
 	if (err == 0) {
 		k = items_locked(q, max);
 		if (k > max)
@@ -1613,6 +1694,7 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 		q->out.ops += k;
 		poke_producers_locked(q, k);
 	}
+	learn_locked(&q->out, &a);
 	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	*ngot = k;
@@ -1954,13 +2036,13 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
 		            &q->out.busy, pass_on_item };
-	long long start = 0;
-	int slept = 0, asleep = 0;
-	long long seen = -1, mark = -1;
+	struct wait_account a, none;
+	int slept = 0;
 	int err;
 
 	workq__lock(&q->out.mu);
 	enter(&q->out);
+	a.start = 0;
 	for (;;) {
 		if (stop(arg)) {
 			/* A wake-up meant for an item may have come here. */
@@ -1968,17 +2050,18 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 			err = ECANCELED;
 			break;
 		}
-		err = await_item(q, &slept, WAIT_NEVER, NULL);
+		none.start = 0;
+		err = await_item(q, &slept, WAIT_NEVER, NULL, &none);
 		if (err != EAGAIN)
 			break;
-		if (start == 0) {
-			start = workq__now_ns();
+		if (a.start == 0) {
+			account_begin(&a);
 			if (q->rendezvous) {
 				getter_waits(q, NULL);
 				w.pass_on = pass_on_getter;
 			}
-			if (watch_locked(q, &q->out, item_fresh, start,
-			                 &seen))
+			if (watch_locked(q, &q->out, item_fresh, a.start,
+			                 &a.seen))
 				continue;
 		}
 		if (!slept) {
@@ -1987,24 +2070,20 @@ int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
 		}
 		if (consumer_may_proceed(q))
 			continue;
-		if (!asleep) {
-			asleep = 1;
-			mark = workq__sleep_mark();
+		if (!a.asleep) {
+			a.asleep = 1;
+			a.mark = workq__sleep_mark();
 		}
 		(void)wait_on(&w, &q->out.cv, NULL);
 	}
-	if (start != 0) {
-		learn_locked(&q->out, start, asleep, mark, seen);
-		if (q->rendezvous)
-			getter_leaves(q);
-	}
-	if (err == 0) {
-		pop_locked(q, itemp, 1);
-		q->out.ops++;
-		poke_producers_locked(q, 1);
-	} else if (err == WORKQ_CLOSED) {
+	account_up(&a, &q->out);
+	if (a.start != 0 && q->rendezvous)
+		getter_leaves(q);
+	if (err == 0)
+		take_locked(q, itemp);
+	else if (err == WORKQ_CLOSED)
 		*itemp = WORKQ_DONE;
-	}
+	learn_locked(&q->out, &a);
 	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	return err;
