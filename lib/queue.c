@@ -802,7 +802,8 @@ static int watch_locked(workq_t *q, struct end *e,
  * from (learn_locked()) once the call has done what it waited to do:
  * the other end waits for that, not for the policy's bookkeeping.  The
  * caller sets start to 0; the rest is set when the wait begins
- * (account_begin()). */
+ * (account_begin()).  On the calling thread's stack: no lock guards it,
+ * and every field is (t), the calling thread's own. */
 struct wait_account {
 	long long start;        /* when it first had to wait; 0: never */
 	int asleep;             /* it slept at least once */
