@@ -1472,6 +1472,14 @@ static int timed_code(int err, enum wait_mode mode)
 	return err == EAGAIN && mode == WAIT_LIMITED ? ETIMEDOUT : err;
 }
 
+/* Puts item and wakes a consumer for it.  Called with in.mu held and
+ * room for it, on a queue of capacity 1 or more. */
+static void give_locked(workq_t *q, void *item)
+{
+	push_locked(q, &item, 1);
+	poke_consumers_locked(q, 1);
+}
+
 /*
  * put_one() where the first look found no room, or the queue has
  * capacity 0: waits as `m` allows (`mode` names the call, for its error
@@ -1487,14 +1495,12 @@ static int put_waiting(workq_t *q, void *item, enum wait_mode m,
 
 	a.start = 0;
 	err = await_room(q, &slept, m, dl, &a);
-	if (err == 0 && !q->rendezvous) {
-		push_locked(q, &item, 1);
-		poke_consumers_locked(q, 1);
-	} else if (err == 0) {
+	if (err == 0 && !q->rendezvous)
+		give_locked(q, item);
+	else if (err == 0)
 		err = timed_code(offer_locked(q, &item, m, dl), mode);
-	} else {
+	else
 		err = timed_code(err, mode);
-	}
 	learn_locked(&q->in, &a);
 	return err;
 }
@@ -1523,12 +1529,10 @@ static int put_one(workq_t *q, void *item, enum wait_mode mode,
 	workq__lock(&q->in.mu);
 	enter(&q->in);
 	/* await_room()'s first look, without the setting up of a wait. */
-	if (!q->closed && !q->rendezvous && room_locked(q, 1) > 0) {
-		push_locked(q, &item, 1);
-		poke_consumers_locked(q, 1);
-	} else {
+	if (!q->closed && !q->rendezvous && room_locked(q, 1) > 0)
+		give_locked(q, item);
+	else
 		err = put_waiting(q, item, m, dl, mode);
-	}
 	leave(&q->in);
 	workq__unlock(&q->in.mu);
 	return err;
