@@ -927,17 +927,25 @@ static int await_room(workq_t *q, int *slept, enum wait_mode mode,
  * Waits until an item is queued, as `mode` allows; the consumers'
  * counterpart of await_room().  Returns 0 with an item, WORKQ_CLOSED when
  * closed and drained (items queued before close are still handed out),
- * else EAGAIN or ETIMEDOUT.  Called with out.mu held.
+ * else EAGAIN or ETIMEDOUT; or ECANCELED, before any look at the queue
+ * that stop(arg) (where not NULL) said yes to.  Called with out.mu held.
  */
 static int await_item(workq_t *q, int *slept, enum wait_mode mode,
                       const struct timespec *deadline,
-                      struct wait_account *a)
+                      struct wait_account *a, int (*stop)(void *),
+                      void *arg)
 {
 	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
 		            &q->out.busy, pass_on_item };
 	int err;
 
 	for (;;) {
+		if (stop != NULL && stop(arg)) {
+			/* A wake-up meant for an item may have come here. */
+			pass_on_item(q);
+			err = ECANCELED;
+			break;
+		}
 		if (items_locked(q, 1) > 0) {
 			/* Capacity 0: once closed, an offered item is its
 			 * putter's again (invariant 7). */
@@ -1613,16 +1621,18 @@ static void take_locked(workq_t *q, void **itemp)
 }
 
 /* get_one() where the first look found no item, or the queue has
- * capacity 0: the consumers' put_waiting().  Called with out.mu held. */
+ * capacity 0: the consumers' put_waiting(), with await_item()'s way out
+ * for workq__get_unless().  Called with out.mu held. */
 static int get_waiting(workq_t *q, void **itemp, enum wait_mode m,
-                       const struct timespec *dl, enum wait_mode mode)
+                       const struct timespec *dl, enum wait_mode mode,
+                       int (*stop)(void *), void *arg)
 {
 	struct wait_account a;
 	int slept = 0;
 	int err;
 
 	a.start = 0;
-	err = await_item(q, &slept, m, dl, &a);
+	err = await_item(q, &slept, m, dl, &a, stop, arg);
 	if (err == 0)
 		take_locked(q, itemp);
 	else if (err == WORKQ_CLOSED)
@@ -1655,7 +1665,7 @@ static int get_one(workq_t *q, void **itemp, enum wait_mode mode,
 		take_locked(q, itemp);
 	else
 		err = get_waiting(q, itemp, is_zero(timeout) ? WAIT_NEVER :
-		                  mode, dl, mode);
+		                  mode, dl, mode, NULL, NULL);
 	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	return err;
@@ -1690,7 +1700,7 @@ int workq_get_many(workq_t *q, void **items, size_t max, size_t *ngot)
 	workq__lock(&q->out.mu);
 	enter(&q->out);
 	a.start = 0;
-	err = await_item(q, &slept, WAIT_FOREVER, NULL, &a);
+	err = await_item(q, &slept, WAIT_FOREVER, NULL, &a, NULL, NULL);
 	if (err == 0) {
 		k = items_locked(q, max);
 		if (k > max)
@@ -2028,67 +2038,22 @@ void workq__wake_consumers(workq_t *q)
 }
 
 /*
- * workq_get() with a way out: await_item()'s loop with stop(arg) asked,
- * under out.mu, before every look at the queue.  So a consumer never
- * takes an item once stop() has said yes within a section of out.mu
+ * workq_get() with a way out: stop(arg) is asked, under out.mu, before
+ * every look at the queue.  So a consumer never takes an item once
+ * stop() has said yes within a section of out.mu
  * (workq__wake_consumers() is one), and one asleep is woken by it.
  * Returns what workq_get() returns, or ECANCELED, having taken nothing,
- * when stop() said yes.  Keep it in step with await_item() and
- * get_one().
+ * when stop() said yes.
  */
 int workq__get_unless(workq_t *q, void **itemp, int (*stop)(void *),
                       void *arg)
 {
-	struct waiter w = { q, &q->out.mu, &q->out_waiters, &q->out_woken,
-		            &q->out.busy, pass_on_item };
-	struct wait_account a, none;
-	int slept = 0;
 	int err;
 
 	workq__lock(&q->out.mu);
 	enter(&q->out);
-	a.start = 0;
-	for (;;) {
-		if (stop(arg)) {
-			/* A wake-up meant for an item may have come here. */
-			pass_on_item(q);
-			err = ECANCELED;
-			break;
-		}
-		none.start = 0;
-		err = await_item(q, &slept, WAIT_NEVER, NULL, &none);
-		if (err != EAGAIN)
-			break;
-		if (a.start == 0) {
-			account_begin(&a);
-			if (q->rendezvous) {
-				getter_waits(q, NULL);
-				w.pass_on = pass_on_getter;
-			}
-			if (watch_locked(q, &q->out, item_fresh, a.start,
-			                 &a.seen))
-				continue;
-		}
-		if (!slept) {
-			slept = 1;
-			q->out.waits++;
-		}
-		if (consumer_may_proceed(q))
-			continue;
-		if (!a.asleep) {
-			a.asleep = 1;
-			a.mark = workq__sleep_mark();
-		}
-		(void)wait_on(&w, &q->out.cv, NULL);
-	}
-	account_up(&a, &q->out);
-	if (a.start != 0 && q->rendezvous)
-		getter_leaves(q);
-	if (err == 0)
-		take_locked(q, itemp);
-	else if (err == WORKQ_CLOSED)
-		*itemp = WORKQ_DONE;
-	learn_locked(&q->out, &a);
+	err = get_waiting(q, itemp, WAIT_FOREVER, NULL, WAIT_FOREVER, stop,
+	                  arg);
 	leave(&q->out);
 	workq__unlock(&q->out.mu);
 	return err;
