@@ -2,10 +2,19 @@
  * wait.c - the waiting policy: how long a call that must wait watches
  * the queue before it sleeps.
  *
- * The rule.  A waiter watches the queue for a while, then sleeps on its
- * condition variable.  How it watches depends on the CPUs the process
- * may use (its affinity mask, capped by a cgroup v1 or v2 CPU quota,
- * re-read once a second, the first time after 50 ms):
+ * In short.  A waiter watches the queue, then sleeps on its condition
+ * variable.  Where the process has one usable CPU, or the threads in the
+ * queue's calls outnumber its usable CPUs, the waiter yields between
+ * looks (and sleeps at once where other processes keep those CPUs
+ * busy); elsewhere one waiter per end spins and the others sleep at
+ * once.  A watch lasts while its end's budget does: the budget follows
+ * the end's waits, halves when a watch fails, and never exceeds the
+ * cost of two wake-ups (the spin-then-block rule of Karlin, Li, Manasse
+ * and Owicki).
+ *
+ * The rule in full.  How a waiter watches depends on the CPUs the
+ * process may use (its affinity mask, capped by a cgroup v1 or v2 CPU
+ * quota, re-read once a second, the first time after 50 ms):
  *  - with one of them, or more threads in the queue's calls than CPUs,
  *    it yields its CPU between looks, YIELDS times and on while its
  *    end's budget lasts: the thread it waits for may be waiting for
