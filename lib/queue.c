@@ -1637,8 +1637,8 @@ static int get_waiting(workq_t *q, void **itemp, enum wait_mode m,
 		take_locked(q, itemp);
 	else if (err == WORKQ_CLOSED)
 		*itemp = WORKQ_DONE;
-	else if (err == EAGAIN && mode == WAIT_LIMITED)
-		err = ETIMEDOUT;
+	else
+		err = timed_code(err, mode);
 	learn_locked(&q->out, &a);
 	return err;
 }
